@@ -111,7 +111,7 @@ def generate_shapes10(n:int, # number of images (balanced over the 10 classes)
     fg = torch.randint(0, 10, (n,), generator=g)
     bg = (fg + torch.randint(1, 10, (n,), generator=g)) % 10  # never the foreground colour
     attrs = dict(shape=labels.clone(), colour=fg, background=bg, texture=torch.randint(0, 4, (n,), generator=g),
-                 cx=0.25 + 0.5*rnd(n), cy=0.25 + 0.5*rnd(n), scale=0.14 + 0.16*rnd(n), angle=2*math.pi*rnd(n),
+                 cx=0.25 + 0.5*rnd(n), cy=0.25 + 0.5*rnd(n), scale=0.25 + 0.2*rnd(n), angle=2*math.pi*rnd(n),
                  gradient=2*math.pi*rnd(n))
     palette = torch.tensor(list(COLOURS.values()), dtype=torch.float32)
     hi = 2*size; grid = (torch.arange(hi) + 0.5)/hi
@@ -135,7 +135,7 @@ def generate_shapes10(n:int, # number of images (balanced over the 10 classes)
         fgc = palette[attrs['colour'][sl]].view(b, 3, 1, 1)*pattern.unsqueeze(1)
         bgc = palette[attrs['background'][sl]].view(b, 3, 1, 1)*shade.unsqueeze(1)
         img = torch.where(mask.unsqueeze(1), fgc, bgc)
-        img = F.avg_pool2d(img, 2) + 10*torch.randn(b, 3, size, size, generator=g)
+        img = F.avg_pool2d(img, 2) + 6*torch.randn(b, 3, size, size, generator=g)
         out[sl] = img.round().clamp(0, 255).to(torch.uint8)
     return out, labels, attrs
 
@@ -150,7 +150,7 @@ def shapes10_caption(attributes:dict, # the `attributes` of a shapes10 `ImageDat
                     ) -> str:
     "A sentence saying what shapes10 image `i` shows."
     a = {k: v[i].item() for k, v in attributes.items()}
-    size = 'small' if a['scale'] < 0.19 else 'large' if a['scale'] > 0.25 else 'medium'
+    size = 'small' if a['scale'] < 0.32 else 'large' if a['scale'] > 0.38 else 'medium'
     colours = list(COLOURS)
     return (f"a {size} {TEXTURES[a['texture']]} {colours[a['colour']]} {SHAPES[a['shape']]} "
             f"at the {_position(a['cx'], a['cy'])} on a {colours[a['background']]} background")

@@ -1,0 +1,34 @@
+# inadequate_nb: `make reproduce` and `make test` are the two commands a fresh machine needs (python3 and pip).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PRESET ?= toy
+
+.PHONY: install reproduce test test-notebooks test-pytest export clean-runs bench
+
+$(STAMP): setup.py settings.ini
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools<82" wheel
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Pre-train on the embedded source, transfer every checkpoint, regenerate the figures into figures/$(PRESET)
+reproduce: $(STAMP)
+	$(BIN)/inadequate-nb reproduce --preset $(PRESET) --out runs/$(PRESET) --publish figures/$(PRESET)
+
+## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest)
+test: $(STAMP)
+	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(paper|[_.].*)$$'
+	$(BIN)/pytest -q tests
+
+export: $(STAMP)
+	$(BIN)/nbdev_export
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean-runs:
+	rm -rf runs

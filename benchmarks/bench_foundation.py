@@ -1,0 +1,111 @@
+"""Foundation benchmarks, measured side by side in one run (the machine is shared: compare ratios, not seconds).
+
+(a) pre-training images/s of our loop (whole dataset as one uint8 tensor, batched augmentation, channels-last)
+    against a plain PyTorch reference loop (Dataset of PIL images, per-sample torchvision transforms, DataLoader),
+    same model, batch size and data;
+(b) achieved training GFLOP/s as a fraction of an fp32 matmul peak measured in the same run;
+(c) the cost of one FE evaluation of a checkpoint (feature pass over the target's train and test images plus the
+    probe) as a multiple of one forward pass over those images;
+(d) the wall time of the `toy` preset (skip with --skip-toy).
+
+Usage: .venv/bin/python benchmarks/bench_foundation.py [--images 2560] [--size 32] [--width 8] [--skip-toy]
+"""
+import argparse, tempfile, time
+from pathlib import Path
+import torch, torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+from inadequate_nb.core import RunLayout
+from inadequate_nb.data import load_dataset, to_geometry, per_class_subset
+from inadequate_nb.models import build_model, penultimate_features
+from inadequate_nb.pretrain import PretrainConfig, pretrain
+from inadequate_nb.transfer import FeatureCache, fe_accuracy
+from inadequate_nb.reproduce import run_preset
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--images', type=int, default=2560, help='source images per timed epoch')
+ap.add_argument('--size', type=int, default=32, help='image side')
+ap.add_argument('--width', type=int, default=8, help='ResNet-18 width')
+ap.add_argument('--batch', type=int, default=128)
+ap.add_argument('--epochs', type=int, default=2, help='timed epochs per loop')
+ap.add_argument('--skip-toy', action='store_true')
+a = ap.parse_args()
+torch.manual_seed(0)
+print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; ResNet-18 width {a.width}, {a.size}px, batch {a.batch}')
+
+src = load_dataset('shapes10', 'train', n_train=a.images, size=a.size)
+cfg = PretrainConfig(arch_kwargs={'width': a.width}, epochs=a.epochs, save_epochs=[], batch_size=a.batch, lr=0.05, flip=True, crop_pad=4)
+
+
+def ours():
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.time(); pretrain(cfg, src, src, Path(d)/'t', progress=False)
+        return a.epochs*(len(src)//a.batch)*a.batch/(time.time() - t0)
+
+
+def reference(workers):
+    import torchvision.transforms as T
+    from PIL import Image
+    class DS(torch.utils.data.Dataset):
+        def __init__(self): self.pil = [Image.fromarray(x.permute(1, 2, 0).numpy()) for x in src.images]
+        def __len__(self): return len(self.pil)
+        def __getitem__(self, i):
+            return self.tf(self.pil[i]), int(src.labels[i])
+        tf = T.Compose([T.RandomCrop(a.size, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.5,)*3, (0.25,)*3)])
+    dl = torch.utils.data.DataLoader(DS(), batch_size=a.batch, shuffle=True, drop_last=True, num_workers=workers)
+    model = build_model('cifar_resnet18', 10, width=a.width)
+    model.normalise = torch.nn.Identity()  # the reference normalises in its transforms
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    model.train(); n = 0; t0 = time.time()
+    for _ in range(a.epochs):
+        for x, y in dl:
+            loss = F.cross_entropy(model(x), y); opt.zero_grad(); loss.backward(); opt.step(); n += len(y)
+    return n/(time.time() - t0)
+
+
+def train_step_flops():
+    model = build_model('cifar_resnet18', 10, width=a.width).train()
+    x = torch.randint(0, 255, (a.batch, 3, a.size, a.size), dtype=torch.uint8); y = torch.randint(0, 10, (a.batch,))
+    with FlopCounterMode(display=False) as fc:
+        F.cross_entropy(model(x), y).backward()
+    return fc.get_total_flops()/a.batch
+
+
+def matmul_peak(n=2048, reps=10):
+    x, y = torch.randn(n, n), torch.randn(n, n); x @ y
+    t0 = time.time()
+    for _ in range(reps): x @ y
+    return 2*n**3*reps/(time.time() - t0)
+
+
+ours()  # warm-up
+ip_ours = ours(); ip_ref0 = reference(0); ip_ref2 = reference(2); ip_ours2 = ours()
+ip_ours = max(ip_ours, ip_ours2)
+ref = max(ip_ref0, ip_ref2)
+print(f'(a) pre-training: ours {ip_ours:.0f} img/s; reference DataLoader+per-sample transforms: {ip_ref0:.0f} img/s (0 workers), '
+      f'{ip_ref2:.0f} img/s (2 workers); ratio to the faster reference: {ip_ours/ref:.2f}x (target >= 2x)')
+
+flops = train_step_flops(); peak = matmul_peak()
+print(f'(b) training cost {flops/1e9:.4f} GFLOP per image (forward + backward); achieved {ip_ours*flops/1e9:.1f} GFLOP/s; '
+      f'fp32 matmul peak in this run {peak/1e9:.1f} GFLOP/s; fraction {ip_ours*flops/peak:.3f}')
+
+# (c) FE cost against one forward pass over the target's train and test images
+with tempfile.TemporaryDirectory() as d:
+    lay = RunLayout(d)
+    traj = pretrain(PretrainConfig(arch_kwargs={'width': a.width}, epochs=1, save_epochs=[1], batch_size=a.batch), src, src, lay.trajectory, progress=False)
+    tr = to_geometry(per_class_subset(load_dataset('digits', 'train'), 100, 0), a.size)
+    te = to_geometry(load_dataset('digits', 'test'), a.size)
+    model = traj.load(1); penultimate_features(model, te.images)
+    t0 = time.time(); penultimate_features(model, tr.images); penultimate_features(model, te.images); fwd = time.time() - t0
+    for protocol in ('converged', 'paper'):
+        cache = FeatureCache(Path(d)/f'cache-{protocol}')
+        t0 = time.time()
+        ftr, fte = cache.get(traj, 1, tr), cache.get(traj, 1, te)
+        fe_accuracy(ftr['features'], ftr['labels'], fte['features'], fte['labels'], protocol)
+        fe = time.time() - t0
+        print(f'(c) FE ({protocol} probe), checkpoint load + features of {len(tr)}+{len(te)} digits + probe: {fe:.2f} s; '
+              f'one forward pass over them: {fwd:.2f} s; ratio {fe/fwd:.2f}x (target <= 1.5x)')
+
+if not a.skip_toy:
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.time(); run_preset('toy', d, progress=False)
+        print(f'(d) toy preset end to end (pre-training, FE over 3 seeds x 2 protocols, FT, figure): {time.time() - t0:.0f} s')

@@ -1,0 +1,47 @@
+"End to end: the `quick` preset through the command line, as a user runs it."
+import json
+import pandas as pd
+import pytest
+from conftest import cli
+
+
+@pytest.fixture(scope='module')
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp('quick')
+    p = cli('reproduce', '--preset', 'quick', '--out', out, '--quiet')
+    return out, p
+
+
+def test_writes_results_figures_notebook_and_report(quick_run):
+    out, p = quick_run
+    df = pd.read_csv(out/'results.csv')
+    # 3 checkpoints x (source + 2 seeds x 2 FE protocols + 1 FT)
+    assert len(df) == 3*(1 + 2*2 + 1)
+    assert set(df['mode']) == {'source', 'fe_paper', 'fe_converged', 'ft'}
+    assert df.accuracy.between(0, 1).all()
+    for col in ('checkpoint', 'target', 'seed', 'params', 'package_version', 'epoch'):
+        assert df[col].notna().all(), col
+    for f in ('fig1_quick.png', 'fig1_quick.pdf', 'fig1_quick_table.csv', 'fig1_quick_findings.md'):
+        assert (out/'figures'/f).stat().st_size > 0, f
+    nb = json.loads((out/'notebooks'/'fig1_toy.ipynb').read_text())
+    assert any('parameters' in c['metadata'].get('tags', []) for c in nb['cells'])
+    assert any(c['metadata'].get('tags') == ['injected-parameters'] for c in nb['cells'])
+    report = (out/'REPORT.md').read_text()
+    assert '| pre-train |' in report and 'fig1_quick' in report
+
+
+def test_rerun_recomputes_nothing(quick_run):
+    out, _ = quick_run
+    stamp = lambda: {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and p.suffix in ('.pt', '.json', '.ipynb')}
+    before = stamp()
+    p = cli('reproduce', '--preset', 'quick', '--out', out, '--quiet')
+    assert stamp() == before  # no checkpoint, feature cache, result row or notebook was rewritten
+    assert 'notebook fig1_toy: skipped' in p.stdout
+
+
+def test_same_seed_same_results(quick_run, tmp_path):
+    out, _ = quick_run
+    cli('reproduce', '--preset', 'quick', '--out', tmp_path, '--quiet')
+    a, b = pd.read_csv(out/'results.csv'), pd.read_csv(tmp_path/'results.csv')
+    cols = ['epoch', 'mode', 'seed', 'accuracy']
+    pd.testing.assert_frame_equal(a[cols], b[cols])
