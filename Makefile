@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= toy
 
-.PHONY: install reproduce test test-notebooks test-pytest export clean-runs bench
+.PHONY: install reproduce test export readme clean-runs bench
 
 $(STAMP): setup.py settings.ini
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 export: $(STAMP)
 	$(BIN)/nbdev_export
+
+## README.md is generated from nbs/index.ipynb
+readme:
+	python3 tools/make_readme.py
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

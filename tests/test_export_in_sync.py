@@ -13,3 +13,8 @@ def test_nbdev_export_changes_nothing(tmp_path):
     for f in sorted((ROOT/'inadequate_nb').glob('*.py')):
         assert (tmp_path/'inadequate_nb'/f.name).read_text() == f.read_text(), f'{f.name} differs from what the notebooks export: run nbdev_export'
     assert sorted(p.name for p in (tmp_path/'inadequate_nb').glob('*.py')) == sorted(p.name for p in (ROOT/'inadequate_nb').glob('*.py'))
+
+
+def test_readme_is_generated_from_index_notebook():
+    p = subprocess.run([sys.executable, str(ROOT/'tools'/'make_readme.py'), '--check'], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout
