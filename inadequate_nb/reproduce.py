@@ -11,7 +11,8 @@ import pandas as pd, torch
 from .core import RunLayout, atomic_write, atomic_write_json, atomic_write_text, config_hash, file_sha256, provenance
 from .data import DATASETS, load_dataset, per_class_subset
 from .pretrain import PretrainConfig, pretrain, Trajectory
-from .transfer import TransferConfig, FineTuneConfig, transfer_sweep
+from .transfer import TransferConfig, FineTuneConfig, AnalysisContext, ANALYSES
+import inadequate_nb.spectral, inadequate_nb.assess  # they register their analyses
 
 # %% auto #0
 __all__ = ['PRESETS', 'Preset', 'paper_notebooks_dir', 'run_notebook', 'load_source', 'load_target', 'run_preset', 'write_report',
@@ -30,6 +31,8 @@ class Preset:
     source_options: dict = field(default_factory=dict) # options of load_dataset for the source
     source_per_class: int|None = None # balanced subset of the source's train split (None: all)
     target_options: dict = field(default_factory=dict)
+    analyses: list = field(default_factory=lambda: ['transfer']) # analyses (ANALYSES) to run, in order
+    analysis_options: dict = field(default_factory=dict) # options per analysis name
     notebooks: list = field(default_factory=lambda: ['fig1_toy']) # paper notebooks (nbs/paper/NAME.ipynb) to run
     device: str = 'cpu' # the device the preset is sized for
 
@@ -42,17 +45,17 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            source_options=dict(n_train=512, n_test=256, size=8)),
     Preset('toy', 'embedded shapes10 (16 px) -> scikit-learn digits; the default of `make reproduce`', 'shapes10', 'digits',
            PretrainConfig(arch_kwargs={'width': 8}, epochs=60, save_epochs=_DENSE_EARLY, batch_size=128, lr=0.1),
-           TransferConfig(n_per_class=60, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=1, ft=FineTuneConfig(epochs=15, lr=0.01)),
+           TransferConfig(n_per_class=60, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=3, ft=FineTuneConfig(epochs=15)),
            source_options=dict(n_train=5000, n_test=1000, size=16)),
     Preset('cifar-mnist', "the paper's toy on CPU: CIFAR-10 (5,000 balanced) -> MNIST-1000, width-8 ResNet-18, 120 epochs", 'cifar10', 'mnist',
            PretrainConfig(arch_kwargs={'width': 8}, epochs=120, save_epochs=[0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 60, 80, 100, 120],
                           batch_size=128, lr=0.1),
-           TransferConfig(n_per_class=100, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=1, ft=FineTuneConfig(epochs=20, lr=0.01)),
+           TransferConfig(n_per_class=100, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=2, ft=FineTuneConfig(epochs=20)),
            source_per_class=500),
     Preset('paper-toy', "the paper's toy at full scale (GPU): ResNet-18 (width 64), all of CIFAR-10, 200 epochs", 'cifar10', 'mnist',
            PretrainConfig(arch_kwargs={'width': 64}, epochs=200, save_epochs=[0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50, 75, 100, 125, 150, 175, 200],
                           batch_size=128, lr=0.1),
-           TransferConfig(n_per_class=100, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=3, ft=FineTuneConfig(epochs=100, lr=0.01)),
+           TransferConfig(n_per_class=100, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=3, ft=FineTuneConfig(epochs=100)),
            device='cuda'),
 ]}
 
@@ -105,7 +108,7 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
                data_root:str|Path|None=None, # root of real datasets
                download:bool=False, # let torchvision download missing datasets
                device:str|None=None, # default: the preset's device if present, else the CPU
-               progress:bool=True, # tqdm bars
+               progress:bool=True, # tqdm bars (one line per finished step is always printed)
                publish:str|Path|None=None, # also copy figures, tables, results and report here
               ) -> dict:
     "Run a preset end to end; return {'steps': ..., 'failures': [...]} (the report is OUT/REPORT.md)."
@@ -117,19 +120,22 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     layout.root.mkdir(parents=True, exist_ok=True)
     def step(name, f):
         t0 = time.time(); r = f(); steps.append({'step': name, 'seconds': round(time.time() - t0, 1), 'result': r if isinstance(r, str) else 'done'})
-        if progress: print(f'[{preset.name}] {name}: {steps[-1]["result"]} in {steps[-1]["seconds"]} s', flush=True)
+        print(f'[{preset.name}] {name}: {steps[-1]["result"]} in {steps[-1]["seconds"]} s', flush=True)
         return r
     src_tr, src_te = step('load source', lambda: load_source(preset, data_root, download))
     tgt_tr, tgt_te = step('load target', lambda: load_target(preset, data_root, download))
     traj = step('pre-train', lambda: pretrain(preset.pretrain, src_tr, src_te, layout.trajectory, progress, device))
-    step(f'transfer to {preset.target}', lambda: transfer_sweep(traj, tgt_tr, tgt_te, preset.transfer, layout, device=device, progress=progress))
+    ctx = AnalysisContext(traj, tgt_tr, tgt_te, layout, preset.transfer, device=device, progress=progress)
+    for name in preset.analyses:
+        if name not in ANALYSES: raise ValueError(f"preset {preset.name!r} asks for the unknown analysis {name!r}; known: {', '.join(ANALYSES)}")
+        step(f'{name} ({preset.target})', lambda: ANALYSES[name](ctx, **preset.analysis_options.get(name, {})))
     params = {'preset': preset.name, 'results': str(layout.results.resolve()), 'out_dir': str(layout.root.resolve())}
     for nb in preset.notebooks:
         try: step(f'notebook {nb}', lambda: run_notebook(nb, layout, params))
         except Exception as e:
             failures.append(f'{nb}: {type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ""}')
             steps.append({'step': f'notebook {nb}', 'seconds': 0, 'result': 'FAILED'})
-            if progress: print(f'[{preset.name}] notebook {nb} FAILED: see {layout.notebooks}/{nb}.failed.ipynb', flush=True)
+            print(f'[{preset.name}] notebook {nb} FAILED: see {layout.notebooks}/{nb}.failed.ipynb', flush=True)
     write_report(preset, layout, steps, failures, traj)
     if publish: publish_outputs(layout, publish)
     return {'steps': steps, 'failures': failures}
@@ -209,6 +215,3 @@ def main(argv:list|None=None) -> int:
         print('inadequate-nb: these notebooks failed:\n  ' + '\n  '.join(r['failures']), file=sys.stderr); return 1
     print(f"done: {Path(a.out or f'runs/{a.preset}')/'REPORT.md'}")
     return 0
-
-# %% ../nbs/11_reproduce.ipynb #c021
-if __name__ == '__main__': sys.exit(main())

@@ -16,7 +16,9 @@ from .pretrain import Trajectory, source_accuracy, learning_rate, PretrainConfig
 from .probes import softmax_probe, logistic_regression_probe
 
 # %% auto #0
-__all__ = ['FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'ResultStore', 'TransferConfig', 'transfer_sweep']
+__all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'ResultStore',
+           'results_frame', 'TransferConfig', 'transfer_sweep', 'AnalysisContext', 'register_analysis',
+           'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -60,8 +62,8 @@ def fe_accuracy(train_x, train_y, test_x, test_y, # features and labels of the t
 class FineTuneConfig:
     "The fine-tuning recipe."
     epochs: int = 100 # the paper: 100
-    lr: float = 0.01 # peak learning rate, whole network
-    batch_size: int = 128
+    lr: float = 0.05 # peak learning rate, whole network
+    batch_size: int = 32 # small targets (1,000 images) need enough steps
     weight_decay: float = 5e-4
     crop_pad: int = 2 # random-crop padding (0: none)
     flip: bool = False # horizontal flips (off for digits)
@@ -106,11 +108,17 @@ class ResultStore:
         except json.JSONDecodeError: return None
     def put(self, key:dict, row:dict) -> dict:
         atomic_write_json(self.path(key), row); return row
-    def table(self) -> pd.DataFrame:
-        "All rows as a DataFrame (sorted by mode, epoch, seed)."
-        rows = [json.loads(p.read_text()) for p in sorted(self.folder.glob('*.json'))]
-        df = pd.DataFrame(rows)
-        return df.sort_values(['target', 'mode', 'epoch', 'seed']).reset_index(drop=True) if len(df) else df
+
+RESULT_COLUMNS = ['source', 'target', 'target_test', 'arch', 'epoch', 'checkpoint', 'mode', 'seed', 'accuracy',
+                  'source_train_accuracy', 'source_test_accuracy', 'n_per_class', 'params', 'seconds',
+                  'package_version', 'torch_version', 'python_version']
+
+def results_frame(rows:list[dict]) -> pd.DataFrame:
+    "Result rows as a DataFrame in a fixed column order, sorted by target, mode, epoch and seed."
+    df = pd.DataFrame(rows)
+    if not len(df): return df
+    df = df[[c for c in RESULT_COLUMNS if c in df] + sorted(c for c in df if c not in RESULT_COLUMNS)]
+    return df.sort_values(['target', 'mode', 'epoch', 'seed']).reset_index(drop=True)
 
 # %% ../nbs/05_transfer.ipynb #c015
 @dataclass
@@ -144,12 +152,12 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     base = dict(source=trajectory.manifest['source'], target=target_train.key, target_test=target_test.key,
                 arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, **provenance())
     bar = tqdm(jobs, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
-    models = {}
+    models, rows = {}, []
     for epoch, mode, seed in bar:
         sha = trajectory.entry(epoch)['sha256']
         params = {'fe_paper': {'epochs': config.fe_epochs}, 'fe_converged': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
         key = dict(checkpoint=sha, target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params)
-        if store.get(key) is not None: continue
+        if (row := store.get(key)) is not None: rows.append(row); continue
         bar.set_postfix(epoch=epoch, mode=mode, seed=seed); t0 = time.time()
         idx = (torch.arange(len(train)) if config.n_per_class is None
                else per_class_indices(train.labels, config.n_per_class, seed, train.classes))
@@ -164,10 +172,37 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
             if epoch not in models: models = {epoch: trajectory.load(epoch)}
             tuned = fine_tune(models[epoch], train.subset(idx), config.ft, seed, device)
             acc, extra = source_accuracy(tuned, test), {}
-        store.put(key, dict(base, epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, accuracy=acc,
+        rows.append(store.put(key, dict(base, epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, accuracy=acc,
                             source_test_accuracy=trajectory.entry(epoch)['source_test_accuracy'],
                             source_train_accuracy=trajectory.entry(epoch)['source_train_accuracy'],
-                            params=json.dumps(dict(params, **extra), sort_keys=True), seconds=round(time.time() - t0, 3)))
-    df = store.table()
+                            params=json.dumps(dict(params, **extra), sort_keys=True), seconds=round(time.time() - t0, 3))))
+    df = results_frame(rows)
     atomic_write(layout.results, lambda p: df.to_csv(p, index=False))
     return df
+
+# %% ../nbs/05_transfer.ipynb #c022
+@dataclass
+class AnalysisContext:
+    "What an analysis of a run receives."
+    trajectory: Trajectory
+    target_train: ImageData # the target's train split (as loaded; analyses convert geometry themselves)
+    target_test: ImageData
+    layout: RunLayout
+    transfer: TransferConfig # the preset's transfer configuration
+    results: pd.DataFrame|None = None # the transfer results, once computed
+    device: str = 'cpu'
+    progress: bool = True
+
+ANALYSES: dict = {}
+
+def register_analysis(name:str):
+    "Decorator: register `f(ctx:AnalysisContext, **options) -> pd.DataFrame` as the analysis `name`."
+    def _reg(f): ANALYSES[name] = f; return f
+    return _reg
+
+# %% ../nbs/05_transfer.ipynb #c023
+@register_analysis('transfer')
+def transfer_analysis(ctx:AnalysisContext) -> pd.DataFrame:
+    "FE and FT of every checkpoint (`transfer_sweep`), written to OUT/results.csv."
+    ctx.results = transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device, progress=ctx.progress)
+    return ctx.results

@@ -4,7 +4,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent/'shared'/'data'
-CLI = [sys.executable, '-m', 'inadequate_nb.reproduce']
+CLI = [str(Path(sys.executable).parent/'inadequate-nb')]  # the console script setup.py installs
 
 
 @pytest.fixture(autouse=True)
