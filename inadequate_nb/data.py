@@ -212,14 +212,16 @@ def decode_image_folder(folder:str|Path, # ImageFolder layout: folder/<class>/<i
                         cache_dir:str|Path|None=None, # where the decoded tensor is cached (default_cache_dir())
                        ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     "Decode every image of an ImageFolder into one uint8 tensor, cached once, keyed by the folder and its files."
-    from torchvision.io import decode_image, ImageReadMode
+    from PIL import Image
     folder = Path(folder).resolve()
     classes, files = _folder_files(folder)
     if not files: raise FileNotFoundError(f'{folder} holds no images in <class>/<image>.jpg folders')
     cache = Path(cache_dir or default_cache_dir())/f'folder-{config_hash([str(folder), files])}.pt'
     if cache.exists():
         d = torch.load(cache, weights_only=True); return d['images'], d['labels'], d['classes']
-    imgs = [decode_image(str(folder/f), mode=ImageReadMode.RGB) for f, _ in files]
+    def _read(f):
+        with Image.open(folder/f) as im: return torch.from_numpy(np.asarray(im.convert('RGB')).copy()).permute(2, 0, 1)
+    imgs = [_read(f) for f, _ in files]
     if len({tuple(i.shape) for i in imgs}) > 1: raise ValueError(f'{folder}: images differ in size; resize them to one size first')
     images, labels = torch.stack(imgs), torch.tensor([c for _, c in files])
     atomic_torch_save({'images': images, 'labels': labels, 'classes': classes}, cache)
