@@ -68,8 +68,9 @@ def source_accuracy(model:nn.Module, data:ImageData, batch_size:int=1024, max_sa
 # %% ../nbs/03_pretrain.ipynb #c013
 class Trajectory:
     "A folder of checkpoints from one pre-training run, with its manifest."
-    def __init__(self, path:str|Path):
-        self.path = Path(path); mf = self.path/'manifest.json'
+    def __init__(self, path:str|Path, trained_epochs:int|None=None):
+        self.path, self.trained_epochs = Path(path), trained_epochs # epochs trained by the call that returned it
+        mf = self.path/'manifest.json'
         if not mf.is_file(): raise FileNotFoundError(f'{self.path} is not a trajectory: it has no manifest.json (pre-train first, or import checkpoints)')
         self.manifest = json.loads(mf.read_text())
     @property
@@ -126,7 +127,7 @@ def pretrain(config:PretrainConfig, # the recipe
         manifest = json.loads(mf.read_text())
         if manifest['run_hash'] != key:
             raise ValueError(f'{out} holds a trajectory of another run (config or source differ); use another output folder or delete it')
-        if manifest.get('complete'): return Trajectory(out)
+        if manifest.get('complete'): return Trajectory(out, trained_epochs=0)
     mean, std = channel_stats(train.images)
     arch_kwargs = dict(config.arch_kwargs, in_channels=train.images.shape[1], mean=mean, std=std)
     manifest = dict(run_hash=key, arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key,
@@ -159,7 +160,8 @@ def pretrain(config:PretrainConfig, # the recipe
             _record(model, out, epoch + 1, config, train.classes, train, test, arch_kwargs, manifest,
                     dict(train_loss=loss_sum/steps, train_seconds=time.time() - t0))
         atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), generator=g.get_state(), epoch=epoch + 1), state)
-        if stop_after is not None and epoch + 1 - start >= stop_after and epoch + 1 < config.epochs: return Trajectory(out)
+        if stop_after is not None and epoch + 1 - start >= stop_after and epoch + 1 < config.epochs:
+            return Trajectory(out, trained_epochs=epoch + 1 - start)
     manifest['complete'] = True; atomic_write_json(mf, manifest)
     state.unlink(missing_ok=True)
-    return Trajectory(out)
+    return Trajectory(out, trained_epochs=config.epochs - start)

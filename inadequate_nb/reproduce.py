@@ -102,7 +102,15 @@ def load_target(preset:Preset, data_root=None, download:bool=False):
     "The target train and test splits of a preset."
     return tuple(load_dataset(preset.target, s, data_root, download, **preset.target_options) for s in ('train', 'test'))
 
-# %% ../nbs/11_reproduce.ipynb #c013
+# %% ../nbs/11_reproduce.ipynb #c014
+def _outcome(r) -> str:
+    "What a step did, in words."
+    if isinstance(r, str): return r
+    if isinstance(r, Trajectory): return f'trained {r.trained_epochs} epochs' if r.trained_epochs else 'complete, nothing trained'
+    if isinstance(r, pd.DataFrame) and 'computed' in r.attrs: return f"{r.attrs['computed']} rows computed, {len(r) - r.attrs['computed']} reused"
+    return 'done'
+
+# %% ../nbs/11_reproduce.ipynb #c015
 def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
                out:str|Path, # the run folder
                data_root:str|Path|None=None, # root of real datasets
@@ -119,7 +127,7 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     layout, steps, failures = RunLayout(out), [], []
     layout.root.mkdir(parents=True, exist_ok=True)
     def step(name, f):
-        t0 = time.time(); r = f(); steps.append({'step': name, 'seconds': round(time.time() - t0, 1), 'result': r if isinstance(r, str) else 'done'})
+        t0 = time.time(); r = f(); steps.append({'step': name, 'seconds': round(time.time() - t0, 1), 'result': _outcome(r)})
         print(f'[{preset.name}] {name}: {steps[-1]["result"]} in {steps[-1]["seconds"]} s', flush=True)
         return r
     src_tr, src_te = step('load source', lambda: load_source(preset, data_root, download))
@@ -140,7 +148,7 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     if publish: publish_outputs(layout, publish)
     return {'steps': steps, 'failures': failures}
 
-# %% ../nbs/11_reproduce.ipynb #c015
+# %% ../nbs/11_reproduce.ipynb #c017
 def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, trajectory:Trajectory) -> Path:
     "Write OUT/REPORT.md: what ran, how long each step took, every figure and table, the seeds, the version."
     df = pd.read_csv(layout.results)
@@ -163,7 +171,7 @@ def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, tra
     lines += [f'Rows in results.csv: {len(df)}.', '']
     return atomic_write_text(layout.root/'REPORT.md', '\n'.join(lines))
 
-# %% ../nbs/11_reproduce.ipynb #c016
+# %% ../nbs/11_reproduce.ipynb #c018
 def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
     "Copy the figures, tables, results.csv and REPORT.md of a run to `dest` (for committing)."
     dest = Path(dest); copied = []
@@ -173,7 +181,7 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
         copied.append(atomic_write(dest/sub/f.name, lambda p, f=f: shutil.copyfile(f, p)))
     return copied
 
-# %% ../nbs/11_reproduce.ipynb #c018
+# %% ../nbs/11_reproduce.ipynb #c020
 def _datasets(root):
     rows = []
     for name, spec in sorted(DATASETS.items()):
@@ -185,7 +193,7 @@ def _datasets(root):
         rows.append(f'{name:12s} {found:10s}  {spec.description}')
     return rows
 
-# %% ../nbs/11_reproduce.ipynb #c019
+# %% ../nbs/11_reproduce.ipynb #c021
 def main(argv:list|None=None) -> int:
     "The `inadequate-nb` command line."
     ap = argparse.ArgumentParser(prog='inadequate-nb', description='Inadequately pre-trained models in transfer learning: the reference implementation.')

@@ -152,13 +152,13 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     base = dict(source=trajectory.manifest['source'], target=target_train.key, target_test=target_test.key,
                 arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, **provenance())
     bar = tqdm(jobs, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
-    models, rows = {}, []
+    models, rows, computed = {}, [], 0
     for epoch, mode, seed in bar:
         sha = trajectory.entry(epoch)['sha256']
         params = {'fe_paper': {'epochs': config.fe_epochs}, 'fe_converged': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
         key = dict(checkpoint=sha, target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params)
         if (row := store.get(key)) is not None: rows.append(row); continue
-        bar.set_postfix(epoch=epoch, mode=mode, seed=seed); t0 = time.time()
+        bar.set_postfix(epoch=epoch, mode=mode, seed=seed); t0 = time.time(); computed += 1
         idx = (torch.arange(len(train)) if config.n_per_class is None
                else per_class_indices(train.labels, config.n_per_class, seed, train.classes))
         if mode == 'source':
@@ -178,6 +178,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                             params=json.dumps(dict(params, **extra), sort_keys=True), seconds=round(time.time() - t0, 3))))
     df = results_frame(rows)
     atomic_write(layout.results, lambda p: df.to_csv(p, index=False))
+    df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
     return df
 
 # %% ../nbs/05_transfer.ipynb #c022
