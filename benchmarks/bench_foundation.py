@@ -8,7 +8,7 @@
     probe) as a multiple of one forward pass over those images;
 (d) the wall time of the `toy` preset (skip with --skip-toy).
 
-Usage: .venv/bin/python benchmarks/bench_foundation.py [--images 2560] [--size 32] [--width 8] [--skip-toy]
+Usage: .venv/bin/python benchmarks/bench_foundation.py [--images 2560] [--sizes 16 32] [--width 8] [--skip-toy]
 """
 import argparse, tempfile, time
 from pathlib import Path
@@ -23,34 +23,31 @@ from inadequate_nb.reproduce import run_preset
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--images', type=int, default=2560, help='source images per timed epoch')
-ap.add_argument('--size', type=int, default=32, help='image side')
+ap.add_argument('--sizes', type=int, nargs='+', default=[16, 32], help='image sides for (a) and (b): 16 is the toy preset, 32 cifar-mnist')
+ap.add_argument('--size', type=int, default=32, help='image side for (c)')
 ap.add_argument('--width', type=int, default=8, help='ResNet-18 width')
 ap.add_argument('--batch', type=int, default=128)
 ap.add_argument('--epochs', type=int, default=2, help='timed epochs per loop')
 ap.add_argument('--skip-toy', action='store_true')
 a = ap.parse_args()
 torch.manual_seed(0)
-print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; ResNet-18 width {a.width}, {a.size}px, batch {a.batch}')
+print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; ResNet-18 width {a.width}, batch {a.batch}')
 
-src = load_dataset('shapes10', 'train', n_train=a.images, size=a.size)
-cfg = PretrainConfig(arch_kwargs={'width': a.width}, epochs=a.epochs, save_epochs=[], batch_size=a.batch, lr=0.05, flip=True, crop_pad=4)
-
-
-def ours():
+def ours(src, cfg):
     with tempfile.TemporaryDirectory() as d:
         t0 = time.time(); pretrain(cfg, src, src, Path(d)/'t', progress=False)
         return a.epochs*(len(src)//a.batch)*a.batch/(time.time() - t0)
 
 
-def reference(workers):
+def reference(src, size, workers):
+    "The plain PyTorch loop: a Dataset of PIL images, per-sample torchvision transforms, a DataLoader."
     import torchvision.transforms as T
     from PIL import Image
+    tf = T.Compose([T.RandomCrop(size, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.5,)*3, (0.25,)*3)])
     class DS(torch.utils.data.Dataset):
         def __init__(self): self.pil = [Image.fromarray(x.permute(1, 2, 0).numpy()) for x in src.images]
         def __len__(self): return len(self.pil)
-        def __getitem__(self, i):
-            return self.tf(self.pil[i]), int(src.labels[i])
-        tf = T.Compose([T.RandomCrop(a.size, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.5,)*3, (0.25,)*3)])
+        def __getitem__(self, i): return tf(self.pil[i]), int(src.labels[i])
     dl = torch.utils.data.DataLoader(DS(), batch_size=a.batch, shuffle=True, drop_last=True, num_workers=workers)
     model = build_model('cifar_resnet18', 10, width=a.width)
     model.normalise = torch.nn.Identity()  # the reference normalises in its transforms
@@ -62,9 +59,9 @@ def reference(workers):
     return n/(time.time() - t0)
 
 
-def train_step_flops():
+def train_step_flops(size):
     model = build_model('cifar_resnet18', 10, width=a.width).train()
-    x = torch.randint(0, 255, (a.batch, 3, a.size, a.size), dtype=torch.uint8); y = torch.randint(0, 10, (a.batch,))
+    x = torch.randint(0, 255, (a.batch, 3, size, size), dtype=torch.uint8); y = torch.randint(0, 10, (a.batch,))
     with FlopCounterMode(display=False) as fc:
         F.cross_entropy(model(x), y).backward()
     return fc.get_total_flops()/a.batch
@@ -77,20 +74,23 @@ def matmul_peak(n=2048, reps=10):
     return 2*n**3*reps/(time.time() - t0)
 
 
-ours()  # warm-up
-ip_ours = ours(); ip_ref0 = reference(0); ip_ref2 = reference(2); ip_ours2 = ours()
-ip_ours = max(ip_ours, ip_ours2)
-ref = max(ip_ref0, ip_ref2)
-print(f'(a) pre-training: ours {ip_ours:.0f} img/s; reference DataLoader+per-sample transforms: {ip_ref0:.0f} img/s (0 workers), '
-      f'{ip_ref2:.0f} img/s (2 workers); ratio to the faster reference: {ip_ours/ref:.2f}x (target >= 2x)')
-
-flops = train_step_flops(); peak = matmul_peak()
-print(f'(b) training cost {flops/1e9:.4f} GFLOP per image (forward + backward); achieved {ip_ours*flops/1e9:.1f} GFLOP/s; '
-      f'fp32 matmul peak in this run {peak/1e9:.1f} GFLOP/s; fraction {ip_ours*flops/peak:.3f}')
+peak = matmul_peak()
+for size in a.sizes:
+    src = load_dataset('shapes10', 'train', n_train=a.images, size=size)
+    cfg = PretrainConfig(arch_kwargs={'width': a.width}, epochs=a.epochs, save_epochs=[], batch_size=a.batch, lr=0.05, flip=True, crop_pad=4)
+    ours(src, cfg)  # warm-up
+    ip_ours = ours(src, cfg); ip_ref0 = reference(src, size, 0); ip_ref2 = reference(src, size, 2)
+    ip_ours = max(ip_ours, ours(src, cfg)); ref = max(ip_ref0, ip_ref2)
+    print(f'(a) {size}px pre-training: ours {ip_ours:.0f} img/s; reference DataLoader + per-sample transforms {ip_ref0:.0f} img/s '
+          f'(0 workers), {ip_ref2:.0f} img/s (2 workers); ours / faster reference = {ip_ours/ref:.2f}x (target >= 2x)')
+    flops = train_step_flops(size)
+    print(f'(b) {size}px training cost {flops/1e9:.4f} GFLOP per image (forward + backward); achieved {ip_ours*flops/1e9:.1f} GFLOP/s; '
+          f'fp32 matmul peak in this run {peak/1e9:.1f} GFLOP/s; fraction {ip_ours*flops/peak:.3f}')
 
 # (c) FE cost against one forward pass over the target's train and test images
 with tempfile.TemporaryDirectory() as d:
     lay = RunLayout(d)
+    src = load_dataset('shapes10', 'train', n_train=a.images, size=a.size)
     traj = pretrain(PretrainConfig(arch_kwargs={'width': a.width}, epochs=1, save_epochs=[1], batch_size=a.batch), src, src, lay.trajectory, progress=False)
     tr = to_geometry(per_class_subset(load_dataset('digits', 'train'), 100, 0), a.size)
     te = to_geometry(load_dataset('digits', 'test'), a.size)
