@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= toy
 
-.PHONY: install reproduce test export readme clean-runs bench
+.PHONY: install reproduce test export readme clean-runs bench docs
 
 $(STAMP): setup.py settings.ini
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ export: $(STAMP)
 ## README.md is generated from nbs/index.ipynb
 readme:
 	python3 tools/make_readme.py
+
+## Documentation site from the notebooks into _site/ (static, works offline; how it is published: docs/README.md)
+docs: $(STAMP)
+	$(BIN)/python docs/build.py --out _site --preset $(PRESET)
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
