@@ -173,11 +173,13 @@ def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, tra
 
 # %% ../nbs/11_reproduce.ipynb #c018
 def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
-    "Copy the figures, tables, results.csv and REPORT.md of a run to `dest` (for committing)."
+    "Copy the figures, tables, results.csv, REPORT.md and executed notebooks of a run to `dest` (for committing)."
     dest = Path(dest); copied = []
-    files = [layout.results, layout.root/'REPORT.md'] + (sorted(layout.figures.glob('*')) if layout.figures.is_dir() else [])
-    for f in files:
-        sub = 'figures/' if f.parent == layout.figures else ''
+    files = [layout.results, layout.root/'REPORT.md'] + sorted(layout.root.glob('*.csv'))
+    files += sorted(layout.figures.glob('*')) if layout.figures.is_dir() else []
+    files += [p for p in sorted(layout.notebooks.glob('*.ipynb')) if not p.name.startswith('.') and '.failed' not in p.name] if layout.notebooks.is_dir() else []
+    for f in dict.fromkeys(files):
+        sub = {layout.figures: 'figures/', layout.notebooks: 'notebooks/'}.get(f.parent, '')
         copied.append(atomic_write(dest/sub/f.name, lambda p, f=f: shutil.copyfile(f, p)))
     return copied
 
