@@ -4,13 +4,24 @@
 
 # %% ../nbs/07_assess.ipynb #c001
 from __future__ import annotations
-import math, warnings
+import argparse, itertools, json, math, sys, time, warnings
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Callable, NamedTuple
-import numpy as np, scipy.stats
+import numpy as np, pandas as pd, scipy.stats, torch
+from tqdm.auto import tqdm
+from .core import RunLayout, atomic_write, provenance
+from .data import ImageData, per_class_indices, to_geometry
+from .pretrain import Trajectory
+from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune,
+                                    FineTuneConfig, fe_accuracy)
 
 # %% auto #0
-__all__ = ['SCORES', 'LogMEFit', 'logme_fit', 'logme', 'leep', 'nce', 'hscore', 'shrinkage_hscore', 'transrate', 'gbc', 'nleep',
-           'Score', 'transferability_scores', 'rank_agreement']
+__all__ = ['SCORES', 'SCORE_COLUMNS', 'LogMEFit', 'logme_fit', 'logme', 'leep', 'nce', 'hscore', 'shrinkage_hscore', 'transrate',
+           'gbc', 'nleep', 'Score', 'transferability_scores', 'rank_agreement', 'source_probabilities',
+           'checkpoint_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement', 'assess_analysis',
+           'proxy_split', 'select_checkpoint', 'selection_regret', 'proxy_accuracies', 'selector_values',
+           'select_analysis', 'recommendation', 'format_selection', 'add_select_parser', 'preset_of_run', 'run_select']
 
 # %% ../nbs/07_assess.ipynb #c006
 def _numpy(x) -> np.ndarray:
@@ -279,3 +290,364 @@ def rank_agreement(scores, # (K,) a score of each checkpoint
     r, rp = scipy.stats.pearsonr(x, a); t, tp = scipy.stats.kendalltau(x, a)
     wt = scipy.stats.weightedtau(x, a).statistic
     return dict(zip(keys, map(float, (r, rp, t, tp, wt)))) | {'n': len(x)}
+
+# %% ../nbs/07_assess.ipynb #c072
+def source_probabilities(logits, # (N, Cs) source-head logits
+                        ) -> np.ndarray:
+    "Softmax of source-head logits, in float64 (each row sums to 1 up to rounding)."
+    z = _numpy(logits).astype(np.float64)
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+# %% ../nbs/07_assess.ipynb #c074
+def checkpoint_scores(labels, # (N,) integer target class ids
+                      features, # (N, D) penultimate features
+                      source_probs=None, # (N, Cs) source-head softmax, or None (then LEEP and NCE are not computed)
+                      names:list|None=None, # which scores (default: every one the inputs allow)
+                     ) -> dict[str, dict]:
+    "Scores of one checkpoint as `{name: {'value', 'seconds', 'error'}}`: rejected features or probabilities give NaN and the reason."
+    F = _numpy(features); _as_labels(labels, len(F)) # label and length problems are errors, not NaN values
+    if source_probs is not None: _as_labels(labels, len(_numpy(source_probs)))
+    given = {'features': features, 'source_probs': source_probs}
+    names = [n for n, s in SCORES.items() if given[s.needs] is not None] if names is None else list(names)
+    if unknown := [n for n in names if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
+    if missing := [n for n in names if given[SCORES[n].needs] is None]: raise ValueError(f'scores {missing} need the source probabilities: pass them')
+    out = {}
+    for n in names:
+        t0 = time.perf_counter()
+        try: value, error = float(SCORES[n].fn(given[SCORES[n].needs], labels)), ''
+        except ValueError as e:
+            value, error = math.nan, str(e)
+            warnings.warn(f'{n} rejected this checkpoint ({e}); recorded as NaN', RuntimeWarning)
+        out[n] = {'value': value, 'seconds': round(time.perf_counter() - t0, 4), 'error': error}
+    return out
+
+# %% ../nbs/07_assess.ipynb #c078
+def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict]:
+    "The target's train split in the trajectory's geometry and each seed's FE training subset (as `transfer_sweep` draws it)."
+    train, n = to_geometry(ctx.target_train, *ctx.trajectory.geometry), ctx.transfer.n_per_class
+    return train, {s: torch.arange(len(train)) if n is None else per_class_indices(train.labels, n, s, train.classes) for s in seeds}
+
+def _transfer_results(ctx:AnalysisContext) -> pd.DataFrame:
+    "The run's transfer results: `ctx.results`, else OUT/results.csv."
+    if ctx.results is not None: return ctx.results
+    if ctx.layout.results.is_file(): return pd.read_csv(ctx.layout.results)
+    raise FileNotFoundError(f'{ctx.layout.results} does not exist: run the transfer analysis first (list "transfer" before "assess" and "select" in the preset)')
+
+def _write_csv(df:pd.DataFrame, path:Path) -> Path: return atomic_write(path, lambda p: df.to_csv(p, index=False))
+
+SCORE_COLUMNS = ['epoch', 'checkpoint', 'seed', 'score', 'value', 'error', 'seconds', 'target', 'n_per_class', 'source_test_accuracy']
+
+# %% ../nbs/07_assess.ipynb #c079
+def score_checkpoints(ctx:AnalysisContext, # the run
+                      scores:list|None=None, # score names (default: all of SCORES)
+                      seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
+                     ) -> pd.DataFrame:
+    "Every score of every checkpoint on each seed's FE training subset, read from the feature cache; resumable."
+    names = list(SCORES) if scores is None else list(scores)
+    if unknown := [n for n in names if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
+    seeds = list(ctx.transfer.seeds if seeds is None else seeds)
+    train, subsets = _training_subsets(ctx, seeds)
+    for s in seeds: _as_labels(train.labels[subsets[s]]) # a label problem stops the run here, before any work
+    traj, n_per_class = ctx.trajectory, ctx.transfer.n_per_class
+    cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'assess-rows')
+    base = dict(target=ctx.target_train.key, n_per_class=n_per_class, **provenance())
+    rows = []
+    for epoch in tqdm(traj.epochs, desc='assess', disable=not ctx.progress):
+        sha = traj.entry(epoch)['sha256']
+        keys = {(s, n): dict(checkpoint=sha, target=train.key, seed=s, n_per_class=n_per_class, score=n) for s in seeds for n in names}
+        found = {k: store.get(key) for k, key in keys.items()}
+        if todo := [k for k, row in found.items() if row is None]:
+            entry = cache.get(traj, epoch, train)
+            probs = source_probabilities(entry['logits'])
+            for s in dict.fromkeys(s for s, _ in todo):
+                idx = subsets[s]
+                values = checkpoint_scores(entry['labels'][idx], entry['features'][idx], probs[idx.numpy()], [n for t, n in todo if t == s])
+                for n, v in values.items():
+                    found[s, n] = store.put(keys[s, n], dict(base, epoch=epoch, checkpoint=sha[:16], seed=s, score=n, **v,
+                                                             source_test_accuracy=traj.entry(epoch)['source_test_accuracy']))
+        rows += found.values()
+    df = pd.DataFrame(rows)
+    df = df[SCORE_COLUMNS + sorted(c for c in df if c not in SCORE_COLUMNS)]
+    order = {n: i for i, n in enumerate(names)}
+    return df.sort_values(['score', 'epoch', 'seed'], key=lambda c: c.map(order) if c.name == 'score' else c).reset_index(drop=True)
+
+# %% ../nbs/07_assess.ipynb #c081
+def _agreement(values:pd.Series, accuracy:pd.Series) -> dict:
+    "rank_agreement over the checkpoints (index: epoch) where both are finite; NaN when fewer than 3."
+    both = pd.concat([values.rename('v'), accuracy.rename('a')], axis=1, join='inner').dropna()
+    if len(both) < 3: return {k: math.nan for k in ('pearson_r', 'pearson_p', 'kendall_tau', 'kendall_p', 'weighted_tau')} | {'n': len(both)}
+    return rank_agreement(both.v.to_numpy(), both.a.to_numpy())
+
+def score_agreement(scores:pd.DataFrame, # score rows: score, epoch, seed, value
+                    results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
+                   ) -> pd.DataFrame:
+    "Agreement of every score with every transfer mode over the checkpoints, on the seed means and per seed."
+    rows = []
+    for mode in [m for m in results['mode'].unique() if m != 'source']:
+        acc = results[results['mode'] == mode]
+        for score, sc in scores.groupby('score', sort=False):
+            rows.append(dict(score=score, mode=mode, seed='mean', **_agreement(sc.groupby('epoch').value.mean(), acc.groupby('epoch').accuracy.mean())))
+            for seed in sorted(set(sc.seed) & set(acc.seed)):
+                rows.append(dict(score=score, mode=mode, seed=str(seed), **_agreement(sc[sc.seed == seed].groupby('epoch').value.mean(),
+                                                                                  acc[acc.seed == seed].groupby('epoch').accuracy.mean())))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07_assess.ipynb #c084
+def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
+                  ) -> pd.DataFrame:
+    "Rank agreement between the accuracies of every pair of seeds over the checkpoints, per mode: the noise level of the ranking."
+    rows = []
+    for mode in [m for m in results['mode'].unique() if m != 'source']:
+        acc = results[results['mode'] == mode]; per = {s: g.groupby('epoch').accuracy.mean() for s, g in acc.groupby('seed')}
+        for a, b in itertools.combinations(sorted(per), 2): rows.append(dict(mode=mode, seed_a=a, seed_b=b, **_agreement(per[a], per[b])))
+    return pd.DataFrame(rows, columns=['mode', 'seed_a', 'seed_b', 'pearson_r', 'pearson_p', 'kendall_tau', 'kendall_p', 'weighted_tau', 'n'])
+
+# %% ../nbs/07_assess.ipynb #c086
+@register_analysis('assess')
+def assess_analysis(ctx:AnalysisContext, # the run
+                    scores:list|None=None, # score names (default: all of SCORES)
+                    seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
+                   ) -> pd.DataFrame:
+    "Every score of every checkpoint and its agreement with FE and FT accuracy: OUT/assess.csv, OUT/assess_agreement.csv, OUT/assess_seed_agreement.csv."
+    results = _transfer_results(ctx)
+    df = score_checkpoints(ctx, scores, seeds)
+    _write_csv(df, ctx.layout.root/'assess.csv')
+    _write_csv(score_agreement(df, results), ctx.layout.root/'assess_agreement.csv')
+    _write_csv(seed_agreement(results), ctx.layout.root/'assess_seed_agreement.csv')
+    return df
+
+# %% ../nbs/07_assess.ipynb #c088
+def proxy_split(labels, # (n,) class ids of a training subset
+                fraction:float=0.25, # per class, the fraction that trains the proxy
+                seed:int=0, # seeds the split
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Positions `(proxy_train, held_out)` in a training subset: per class a seeded `fraction` trains the proxy, the rest scores it."
+    if not 0 < fraction < 1: raise ValueError(f'fraction={fraction} must be strictly between 0 and 1 (the rest of the subset is held out)')
+    y, g, fit, held = torch.as_tensor(labels), torch.Generator().manual_seed(seed), [], []
+    for c in y.unique():
+        idx = (y == c).nonzero().view(-1); idx = idx[torch.randperm(len(idx), generator=g)]
+        k = int(math.floor(fraction * len(idx) + 0.5))
+        if not 0 < k < len(idx):
+            raise ValueError(f'class {int(c)} has {len(idx)} images in the training subset, so fraction={fraction} leaves {k} to train the proxy '
+                             f'and {len(idx) - k} to score it; both need at least 1: change the fraction or use more images per class')
+        fit.append(idx[:k]); held.append(idx[k:])
+    return torch.cat(fit).sort().values, torch.cat(held).sort().values
+
+# %% ../nbs/07_assess.ipynb #c090
+def select_checkpoint(values:pd.Series, # selector values, index: epoch (higher: better)
+                     ) -> int:
+    "The epoch with the highest finite value; ties go to the later checkpoint."
+    v = values[np.isfinite(values.to_numpy(dtype=float))]
+    if not len(v): raise ValueError('no checkpoint has a finite value to select by')
+    return int(v.index[v.to_numpy() == v.max()].max())
+
+# %% ../nbs/07_assess.ipynb #c092
+def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher: better); optional kind
+                     results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
+                     modes:list|None=None, # modes to judge against (default: all but 'source')
+                    ) -> pd.DataFrame:
+    "For every selector and mode: the checkpoint it picks, the best one, the regret (on seed means and per seed) and tau."
+    modes = [m for m in results['mode'].unique() if m != 'source'] if modes is None else modes
+    rows = []
+    for mode in modes:
+        truth = results[results['mode'] == mode].groupby('epoch').accuracy.mean()
+        if not len(truth): raise ValueError(f'the results have no {mode!r} rows to judge the selection against')
+        best = select_checkpoint(truth)
+        for selector, v in values.groupby('selector', sort=False):
+            if extra := sorted(set(v.epoch) - set(truth.index)):
+                raise ValueError(f'selector {selector!r} has values for epochs {extra} that the {mode!r} results lack: values and results must come from the same run')
+            mean = v.groupby('epoch').value.mean(); chosen = select_checkpoint(mean)
+            per_seed = [truth[best] - truth[select_checkpoint(g.groupby('epoch').value.mean())]
+                        for _, g in v.groupby('seed') if np.isfinite(g.value).any()]
+            ag = _agreement(mean, truth)
+            rows.append(dict(selector=selector, kind=v['kind'].iloc[0] if 'kind' in v else '', mode=mode,
+                             selected_epoch=chosen, selected_accuracy=truth[chosen], best_epoch=best, best_accuracy=truth[best],
+                             regret=truth[best] - truth[chosen], regret_seed_mean=float(np.mean(per_seed)),
+                             regret_seed_sd=float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0, n_seeds=len(per_seed),
+                             kendall_tau=ag['kendall_tau'], weighted_tau=ag['weighted_tau'], n_checkpoints=ag['n']))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07_assess.ipynb #c096
+@torch.no_grad()
+def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cpu', batch_size:int=512) -> float:
+    "Top-1 accuracy of `model` on `data`, batches moved to `device`."
+    model.eval(); correct = 0
+    for i in range(0, len(data), batch_size):
+        correct += (model(data.images[i:i + batch_size].to(device)).argmax(1).cpu() == data.labels[i:i + batch_size]).sum().item()
+    return correct / len(data)
+
+# %% ../nbs/07_assess.ipynb #c097
+def proxy_accuracies(ctx:AnalysisContext, # the run
+                     fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
+                     ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
+                     fe_protocol:str='converged', # FE probe of the proxy: 'converged' or 'paper'
+                     seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
+                    ) -> pd.DataFrame:
+    "Held-out accuracy of the FE and short-FT proxies of every checkpoint and seed (rows: selector, epoch, seed, value)."
+    if fe_protocol not in ('paper', 'converged'): raise ValueError(f"fe_protocol must be 'paper' or 'converged', got {fe_protocol!r}")
+    if not (isinstance(ft_epochs, int) and ft_epochs >= 1): raise ValueError(f'ft_epochs={ft_epochs!r} must be a whole number of epochs, at least 1')
+    seeds = list(ctx.transfer.seeds if seeds is None else seeds)
+    train, subsets = _training_subsets(ctx, seeds)
+    splits = {s: tuple(subsets[s][part] for part in proxy_split(train.labels[subsets[s]], fraction, s)) for s in seeds}
+    ft, traj = replace(ctx.transfer.ft, epochs=ft_epochs), ctx.trajectory
+    params = {'proxy_fe': {'protocol': fe_protocol, 'epochs': ctx.transfer.fe_epochs if fe_protocol == 'paper' else None}, 'proxy_ft': asdict(ft)}
+    cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'select-rows')
+    base = dict(target=ctx.target_train.key, n_per_class=ctx.transfer.n_per_class, fraction=fraction, **provenance())
+    jobs = [(e, s, k) for e in traj.epochs for s in seeds for k in ('proxy_fe', 'proxy_ft')]
+    rows, model, entry = [], {}, {}
+    for epoch, seed, kind in tqdm(jobs, desc='select', disable=not ctx.progress):
+        sha = traj.entry(epoch)['sha256']; fit, held = splits[seed]
+        key = dict(checkpoint=sha, target=train.key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class, fraction=fraction, params=params[kind])
+        if (row := store.get(key)) is None:
+            t0 = time.time()
+            if kind == 'proxy_fe':
+                if epoch not in entry: entry = {epoch: cache.get(traj, epoch, train)}
+                f, y = entry[epoch]['features'], entry[epoch]['labels']
+                acc = fe_accuracy(f[fit], y[fit], f[held], y[held], fe_protocol, seed, epochs=ctx.transfer.fe_epochs)['accuracy']
+            else:
+                if epoch not in model: model = {epoch: traj.load(epoch)}
+                acc = _accuracy(fine_tune(model[epoch], train.subset(fit), ft, seed, ctx.device), train.subset(held), ctx.device)
+            row = store.put(key, dict(base, selector=kind, epoch=epoch, checkpoint=sha[:16], seed=seed, value=acc, n_train=len(fit),
+                                      n_held_out=len(held), params=json.dumps(params[kind], sort_keys=True), seconds=round(time.time() - t0, 3)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07_assess.ipynb #c098
+def selector_values(ctx:AnalysisContext, # the run
+                    proxies:pd.DataFrame, # rows of `proxy_accuracies`
+                    scores:pd.DataFrame, # rows of `score_checkpoints`
+                   ) -> pd.DataFrame:
+    "Every selector's value of every checkpoint and seed: the proxies, the scores and the two baselines."
+    seeds = sorted(set(proxies.seed) | set(scores.seed)); traj = ctx.trajectory
+    base = pd.DataFrame([{'epoch': e, 'seed': s, 'source_accuracy': traj.entry(e)['source_test_accuracy']} for e in traj.epochs for s in seeds])
+    parts = [proxies.assign(kind='proxy')[['selector', 'kind', 'epoch', 'seed', 'value']],
+             scores.rename(columns={'score': 'selector'}).assign(kind='score')[['selector', 'kind', 'epoch', 'seed', 'value']],
+             base.assign(selector='last_checkpoint', kind='baseline', value=base.epoch.astype(float))[['selector', 'kind', 'epoch', 'seed', 'value']],
+             base.assign(selector='source_accuracy', kind='baseline', value=base.source_accuracy)[['selector', 'kind', 'epoch', 'seed', 'value']]]
+    return pd.concat(parts, ignore_index=True)
+
+# %% ../nbs/07_assess.ipynb #c099
+@register_analysis('select')
+def select_analysis(ctx:AnalysisContext, # the run
+                    fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
+                    ft_epochs:int=5, # epochs of the short fine-tune
+                    fe_protocol:str='converged', # FE probe of the proxy
+                    seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
+                    scores:list|None=None, # scores that select too (default: all; pass the same as to `assess`)
+                   ) -> pd.DataFrame:
+    "Proxy, score and baseline selection of a checkpoint, with the regret of each: OUT/selection_values.csv, OUT/selection.csv."
+    results = _transfer_results(ctx)
+    proxies = proxy_accuracies(ctx, fraction, ft_epochs, fe_protocol, seeds)
+    values = selector_values(ctx, proxies, score_checkpoints(ctx, scores, seeds))
+    table = selection_regret(values, results)
+    _write_csv(values, ctx.layout.root/'selection_values.csv')
+    _write_csv(table, ctx.layout.root/'selection.csv')
+    return table
+
+# %% ../nbs/07_assess.ipynb #c101
+def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
+                   fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
+                  ) -> dict[str, dict]:
+    "The recommended checkpoint for FE (by `proxy_fe`) and for FT (by `proxy_ft`), with its regret: `{'FE': row, 'FT': row}`."
+    out = {}
+    for use, selector, mode in (('FE', 'proxy_fe', fe_mode), ('FT', 'proxy_ft', 'ft')):
+        r = selection[(selection.selector == selector) & (selection['mode'] == mode)]
+        if len(r) != 1: raise ValueError(f'the selection table has no {selector!r} row against {mode!r}: run the select analysis on a run with {mode} results')
+        out[use] = r.iloc[0].to_dict()
+    return out
+
+def format_selection(selection:pd.DataFrame, # the table of `select_analysis`
+                     values:pd.DataFrame, # OUT/selection_values.csv
+                     fe_mode:str='fe_converged', # the FE mode of the FE recommendation
+                    ) -> str:
+    "The recommendation and every selector's regret, as text for the command line."
+    rec, lines = recommendation(selection, fe_mode), []
+    for use, r in rec.items():
+        v = values[(values.selector == r['selector']) & (values.epoch == r['selected_epoch'])].value
+        lines.append(f"recommended for {use}: epoch {r['selected_epoch']} ({r['selector']}: held-out accuracy {100*v.mean():.1f} +- {100*v.std(ddof=1) if len(v) > 1 else 0:.1f}%, "
+                     f"n={len(v)} seeds); its test accuracy ({r['mode']}) {100*r['selected_accuracy']:.2f}%, the best checkpoint (epoch {r['best_epoch']}) "
+                     f"{100*r['best_accuracy']:.2f}%: regret {100*r['regret']:.2f} points")
+    t = selection.assign(cell=[f"{100*g:.2f} (ep {e}; seeds {100*m:.2f} +- {100*s:.2f})" for g, e, m, s in
+                               zip(selection.regret, selection.selected_epoch, selection.regret_seed_mean, selection.regret_seed_sd)])
+    wide = t.pivot(index=['selector', 'kind'], columns='mode', values='cell')
+    tau = t.pivot(index=['selector', 'kind'], columns='mode', values='kendall_tau').round(2).add_prefix('tau ')
+    wide = wide.join(tau).reset_index()
+    wide = wide.iloc[wide.selector.map({s: i for i, s in enumerate(dict.fromkeys(selection.selector))}).argsort()]
+    from inadequate_nb.viz import markdown_table
+    lines += ['', 'regret in points of test accuracy against the best checkpoint, with the selected epoch, selecting on the seed means '
+              '(and the per-seed mean +- sd); tau: Kendall tau of the selector against the accuracies over all checkpoints:', '',
+              markdown_table(wide, '.2f')]
+    return '\n'.join(lines)
+
+# %% ../nbs/07_assess.ipynb #c107
+def add_select_parser(subparsers) -> argparse.ArgumentParser:
+    "Add the `select` subcommand to the `inadequate-nb` command line (`subparsers` of `add_subparsers`)."
+    s = subparsers.add_parser('select', help='recommend checkpoints of a finished run for FE and for FT, with the regret of every selector',
+                              description='Select the checkpoint of a run for frozen features (FE) and for fine-tuning (FT) by cheap proxies on '
+                                          'the training images, and report the regret of every selector (proxies, scores, baselines).')
+    s.add_argument('--run', required=True, help='a run folder made by `inadequate-nb reproduce` (trajectory/ and results.csv)')
+    s.add_argument('--preset', help='the preset that made the run (default: the one whose configuration matches the run)')
+    s.add_argument('--data-root', help='root of real datasets, for targets that are not embedded (e.g. ../shared/data)')
+    s.add_argument('--fraction', type=float, help='per class, the fraction of the FE training subset that trains the proxies (default 0.25)')
+    s.add_argument('--ft-epochs', type=int, help='epochs of the short fine-tune proxy (default 5)')
+    s.add_argument('--device', help="cpu, cuda, ... (default: the preset's device if present, else cpu)")
+    s.add_argument('--quiet', action='store_true', help='no progress bars')
+    return s
+
+# %% ../nbs/07_assess.ipynb #c108
+def preset_of_run(run:str|Path, # a run folder
+                  name:str|None=None, # the preset's name, if known
+                 ):
+    "The preset that made a run folder: `name` if given, else the one whose pre-training config, source and target match the run."
+    from inadequate_nb.reproduce import PRESETS
+    layout = RunLayout(run)
+    if not (layout.trajectory/'manifest.json').is_file():
+        raise FileNotFoundError(f'{layout.root} has no trajectory/manifest.json: give a run folder made by `inadequate-nb reproduce`')
+    if not layout.results.is_file():
+        raise FileNotFoundError(f'{layout.results} does not exist: the run has no transfer results yet; finish it with `inadequate-nb reproduce`')
+    if name is not None:
+        if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}")
+        return PRESETS[name]
+    manifest = json.loads((layout.trajectory/'manifest.json').read_text())
+    targets = {t.split('/')[0] for t in pd.read_csv(layout.results, usecols=['target'])['target']}
+    fits = [p for p in PRESETS.values() if json.loads(json.dumps(asdict(p.pretrain))) == manifest.get('config')
+            and manifest.get('source', '').split('/')[0] == p.source and targets == {p.target}]
+    if len(fits) != 1:
+        raise ValueError(f"cannot tell which preset made {layout.root} ({'none' if not fits else ', '.join(p.name for p in fits)} "
+                         f"matches its pre-training configuration, source and target): pass --preset NAME")
+    return fits[0]
+
+# %% ../nbs/07_assess.ipynb #c109
+def run_select(args:argparse.Namespace, # parsed by the parser of `add_select_parser`
+              ) -> int:
+    "The `select` subcommand: print the recommended FE and FT checkpoints of a run and every selector's regret; exit status."
+    from inadequate_nb.reproduce import load_target
+    try:
+        preset, layout = preset_of_run(args.run, args.preset), RunLayout(args.run)
+        train, test = load_target(preset, args.data_root)
+        results = pd.read_csv(layout.results)
+        if train.key not in set(results.target):
+            raise ValueError(f"{layout.results} holds the targets {sorted(set(results.target))}, but preset {preset.name!r} loads {train.key!r}: pass the preset that made the run")
+        results = results[results.target == train.key].reset_index(drop=True)
+        if set(results.n_per_class.dropna()) - {preset.transfer.n_per_class}:
+            raise ValueError(f'the run drew {sorted(set(results.n_per_class))} images per class, preset {preset.name!r} draws {preset.transfer.n_per_class}: pass the preset that made the run')
+        device = args.device or (preset.device if preset.device == 'cpu' or torch.cuda.is_available() else 'cpu')
+        ctx = AnalysisContext(Trajectory(layout.trajectory), train, test, layout, preset.transfer, results, device, not args.quiet)
+        assess_options = dict(preset.analysis_options.get('assess', {}))
+        options = dict(preset.analysis_options.get('select', {}))
+        if 'scores' in assess_options: options.setdefault('scores', assess_options['scores'])
+        if args.fraction is not None: options['fraction'] = args.fraction
+        if args.ft_epochs is not None: options['ft_epochs'] = args.ft_epochs
+        selection = select_analysis(ctx, **options) # first: its options are checked before any work
+        assess_analysis(ctx, **assess_options) # reads the score rows that select computed
+        fe_mode = 'fe_converged' if 'fe_converged' in set(results['mode']) else 'fe_paper'
+        seeds = sorted(set(results.seed))
+        print(f"run {layout.root} (preset {preset.name}): {len(ctx.trajectory.epochs)} checkpoints (epochs {ctx.trajectory.epochs}), "
+              f"target {train.key}, seeds {seeds}; proxies train on {100*options.get('fraction', 0.25):.0f}% of each class of the "
+              f"{preset.transfer.n_per_class}-per-class FE training subset and are scored on the rest\n")
+        print(format_selection(selection, pd.read_csv(layout.root/'selection_values.csv'), fe_mode))
+        print(f"written: {layout.root/'selection.csv'}, {layout.root/'selection_values.csv'}, {layout.root/'assess.csv'}, {layout.root/'assess_agreement.csv'}")
+        return 0
+    except (ValueError, FileNotFoundError, KeyError) as e:
+        print(f'inadequate-nb: error: {e}', file=sys.stderr); return 2
