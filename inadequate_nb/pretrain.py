@@ -60,9 +60,10 @@ def learning_rate(step:int, # optimiser steps taken so far
 def source_accuracy(model:nn.Module, data:ImageData, batch_size:int=1024, max_samples:int|None=None) -> float:
     "Top-1 accuracy of `model`'s head on `data` (the first `max_samples` images if given)."
     model.eval(); n = len(data) if max_samples is None else min(len(data), max_samples); correct = 0
+    device = next(model.parameters()).device
     for i in range(0, n, batch_size):
-        x = data.images[i:min(n, i + batch_size)].contiguous(memory_format=torch.channels_last)
-        correct += (model(x).argmax(1) == data.labels[i:min(n, i + batch_size)]).sum().item()
+        x = data.images[i:min(n, i + batch_size)].to(device).contiguous(memory_format=torch.channels_last)
+        correct += (model(x).argmax(1).cpu() == data.labels[i:min(n, i + batch_size)]).sum().item()
     return correct/n
 
 # %% ../nbs/03_pretrain.ipynb #c013

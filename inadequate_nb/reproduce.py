@@ -12,7 +12,8 @@ from .core import RunLayout, atomic_write, atomic_write_json, atomic_write_text,
 from .data import DATASETS, load_dataset, per_class_subset
 from .pretrain import PretrainConfig, pretrain, Trajectory
 from .transfer import TransferConfig, FineTuneConfig, AnalysisContext, ANALYSES
-import inadequate_nb.spectral, inadequate_nb.assess  # they register their analyses
+import inadequate_nb.spectral  # registers its analysis
+from .assess import add_select_parser, run_select  # registers 'assess' and 'select'
 
 # %% auto #0
 __all__ = ['PRESETS', 'Preset', 'paper_notebooks_dir', 'run_notebook', 'load_source', 'load_target', 'run_preset', 'write_report',
@@ -42,21 +43,24 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset('quick', 'smoke run on tiny embedded data (tests; under a minute)', 'shapes10', 'digits',
            PretrainConfig(arch_kwargs={'width': 4}, epochs=3, save_epochs=[0, 1, 3], batch_size=64, lr=0.05, eval_samples=512),
            TransferConfig(n_per_class=20, seeds=[0, 1], fe_epochs=20, ft_seeds=1, ft=FineTuneConfig(epochs=2)),
-           source_options=dict(n_train=512, n_test=256, size=8)),
+           source_options=dict(n_train=512, n_test=256, size=8),
+           analyses=['transfer', 'assess', 'select'], analysis_options={'select': {'ft_epochs': 1}},
+           notebooks=['fig1_toy', 'fig6_assessment']),
     Preset('toy', 'embedded shapes10 (16 px) -> scikit-learn digits; the default of `make reproduce`', 'shapes10', 'digits',
            PretrainConfig(arch_kwargs={'width': 8}, epochs=60, save_epochs=_DENSE_EARLY, batch_size=128, lr=0.1),
            TransferConfig(n_per_class=60, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=3, ft=FineTuneConfig(epochs=15)),
-           source_options=dict(n_train=5000, n_test=1000, size=16)),
+           source_options=dict(n_train=5000, n_test=1000, size=16),
+           analyses=['transfer', 'assess', 'select'], notebooks=['fig1_toy', 'fig6_assessment']),
     Preset('cifar-mnist', "the paper's toy on CPU: CIFAR-10 (5,000 balanced) -> MNIST-1000, width-8 ResNet-18, 120 epochs", 'cifar10', 'mnist',
            PretrainConfig(arch_kwargs={'width': 8}, epochs=120, save_epochs=[0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 60, 80, 100, 120],
                           batch_size=128, lr=0.1),
            TransferConfig(n_per_class=100, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=2, ft=FineTuneConfig(epochs=20)),
-           source_per_class=500),
+           source_per_class=500, analyses=['transfer', 'assess', 'select'], notebooks=['fig1_toy', 'fig6_assessment']),
     Preset('paper-toy', "the paper's toy at full scale (GPU): ResNet-18 (width 64), all of CIFAR-10, 200 epochs", 'cifar10', 'mnist',
            PretrainConfig(arch_kwargs={'width': 64}, epochs=200, save_epochs=[0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50, 75, 100, 125, 150, 175, 200],
                           batch_size=128, lr=0.1),
            TransferConfig(n_per_class=100, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=3, ft=FineTuneConfig(epochs=100)),
-           device='cuda'),
+           device='cuda', analyses=['transfer', 'assess', 'select'], notebooks=['fig1_toy', 'fig6_assessment']),
 ]}
 
 # %% ../nbs/11_reproduce.ipynb #c009
@@ -77,7 +81,8 @@ def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
     src = (notebooks or paper_notebooks_dir())/f'{name}.ipynb'
     if not src.is_file(): raise FileNotFoundError(f'paper notebook {src} does not exist')
     out, done = layout.notebooks/f'{name}.ipynb', layout.notebooks/f'{name}.done.json'
-    stamp = config_hash([file_sha256(src), file_sha256(layout.results), parameters])
+    tables = sorted(layout.root.glob('*.csv'))  # results.csv and every analysis table the notebook may read
+    stamp = config_hash([file_sha256(src), parameters] + [(t.name, file_sha256(t)) for t in tables])
     if out.is_file() and done.is_file() and json.loads(done.read_text()).get('stamp') == stamp: return 'skipped'
     layout.notebooks.mkdir(parents=True, exist_ok=True)
     failed = layout.notebooks/f'{name}.failed.ipynb'; failed.unlink(missing_ok=True)
@@ -211,7 +216,9 @@ def main(argv:list|None=None) -> int:
     sub.add_parser('presets', help='list the presets')
     d = sub.add_parser('datasets', help='list the datasets and whether they are found under --data-root')
     d.add_argument('--data-root')
+    add_select_parser(sub)
     a = ap.parse_args(argv)
+    if a.command == 'select': return run_select(a)  # handles its own errors
     try:
         if a.command == 'presets':
             for p in PRESETS.values(): print(f'{p.name:12s} {p.description}')
