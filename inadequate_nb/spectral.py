@@ -4,14 +4,24 @@
 
 # %% ../nbs/06_spectral.ipynb #c001
 from __future__ import annotations
-from dataclasses import dataclass
-import torch
+import json, time
+from pathlib import Path
+from dataclasses import dataclass, field, asdict, replace
+import numpy as np, pandas as pd, torch
 from torch import Tensor
-from .probes import check_features, check_labelled, softmax_probe
+from tqdm.auto import tqdm
+from .core import atomic_torch_save, atomic_write, config_hash, provenance
+from .data import ImageData, per_class_indices, to_geometry
+from .models import penultimate_features
+from .pretrain import Trajectory
+from .probes import check_features, check_labelled, softmax_probe, _one_cpu_thread
+from .transfer import register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, FineTuneConfig
 
 # %% auto #0
-__all__ = ['spectral_k', 'SpectralSplit', 'spectral_split', 'spectral_batches', 'BatchedSpectralSplit', 'batched_spectral_split',
-           'component_features', 'component_probe']
+__all__ = ['SPECTRAL_COLUMNS', 'spectral_k', 'SpectralSplit', 'spectral_split', 'spectral_batches', 'BatchedSpectralSplit',
+           'batched_spectral_split', 'component_features', 'component_probe', 'softmax_probes', 'SpectralConfig',
+           'best_fe_epoch', 'split_spec', 'measure_units', 'fine_tuned_features', 'tsne_embedding', 'spectral_fe_sweep',
+           'spectral_ft_rows', 'spectral_tsne', 'spectral_analysis']
 
 # %% ../nbs/06_spectral.ipynb #c006
 _RATIO_ATOL = 1e-6 # a cumulative ratio this close below the threshold counts as reaching it
@@ -161,3 +171,379 @@ def component_probe(train_F, train_y, # (N, d) training features and (N,) labels
     probe = lambda tr, te: softmax_probe(tr, train_y, te, test_y, epochs, probe_batch_size, lr, init_std, seed, C)
     return {'F': probe(train_F, test_F), 'F_m': probe(c['train_main'], c['test_main']),
             'F_r': probe(c['train_residual'], c['test_residual']), 'train_k': c['train_k'], 'test_k': c['test_k']}
+
+# %% ../nbs/06_spectral.ipynb #c043
+def softmax_probes(train_x:list, # P training matrices (N, D), one per probe, all of one shape
+                   train_y:list, # P label vectors (N,)
+                   test_x:list, # P test matrices (M_p, D)
+                   test_y:list, # P label vectors (M_p,)
+                   seeds:list, # P seeds: each seeds its probe's initial weights and batch order
+                   epochs:int=100, # passes over the training set
+                   batch_size:int=128, # minibatch size
+                   lr:float=0.01, # Adam learning rate
+                   init_std:float=0.01, # std of the Gaussian initial weights
+                   num_classes:int|None=None, # C shared by all probes; default max label + 1 over all of them
+                   device:str|torch.device='cpu', # where to train
+                  ) -> list[float]:
+    "Test accuracies of `P` independent paper softmax probes trained together (probe `p` is `softmax_probe` with `seeds[p]`)."
+    P = len(train_x)
+    if P == 0: raise ValueError('no probes to train: train_x is an empty list')
+    if not len(train_y) == len(test_x) == len(test_y) == len(seeds) == P:
+        raise ValueError(f'train_x, train_y, test_x, test_y and seeds must have one entry per probe; got lengths {len(train_x)}, {len(train_y)}, {len(test_x)}, {len(test_y)}, {len(seeds)}')
+    with _one_cpu_thread(): return _softmax_probes(train_x, train_y, test_x, test_y, seeds, epochs, batch_size, lr, init_std, num_classes, device)
+
+def _softmax_probes(train_x, train_y, test_x, test_y, seeds, epochs, batch_size, lr, init_std, num_classes, device):
+    "The body of `softmax_probes` (called on one CPU thread)."
+    P = len(train_x)
+    checked = [check_labelled(*a, num_classes) for a in zip(train_x, train_y, test_x, test_y)]
+    shapes = {tuple(c[0].shape) for c in checked}
+    if len(shapes) > 1: raise ValueError(f'probes trained together need training matrices of one shape, got {sorted(shapes)}: group the probes by shape')
+    C = max(c[4] for c in checked) # num_classes when given, else the largest label + 1 over all probes
+    (N, D), = shapes
+    X = torch.stack([c[0].float() for c in checked]).to(device).reshape(P*N, D)
+    Y = torch.stack([c[1] for c in checked]).to(device).reshape(P*N)
+    gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    W = torch.stack([torch.randn(C, D, generator=g) * init_std for g in gens]).to(device).requires_grad_()
+    b = torch.zeros(P, C, device=device, requires_grad=True)
+    opt, offset = torch.optim.Adam([W, b], lr=lr), (torch.arange(P) * N)[:, None]
+    for _ in range(epochs):
+        perm = (torch.stack([torch.randperm(N, generator=g) for g in gens]) + offset).to(device)
+        for idx in perm.split(batch_size, 1):
+            rows = idx.reshape(-1); B = idx.shape[1]
+            logits = torch.baddbmm(b[:, None], X.index_select(0, rows).view(P, B, D), W.transpose(1, 2))
+            nll = logits.logsumexp(2) - logits.gather(2, Y.index_select(0, rows).view(P, B, 1)).squeeze(2)
+            opt.zero_grad(); nll.mean(1).sum().backward(); opt.step()
+    with torch.no_grad():
+        return [(c[2].float().to(device) @ W[p].T + b[p]).argmax(1).eq(c[3].to(device)).sum().item() / len(c[3])
+                for p, c in enumerate(checked)]
+
+# %% ../nbs/06_spectral.ipynb #c050
+_CENTRES = {'both': [False, True], 'raw': [False], 'centred': [True], True: [True], False: [False]}
+_BEST_PROTOCOLS = ('fe_converged', 'fe_paper')
+
+@dataclass
+class SpectralConfig:
+    "What the spectral analysis of a run measures: the options of the `spectral` analysis."
+    threshold: float = 0.8 # the paper's fraction of the sum of singular values kept in F_m (Table 1, Fig. 5)
+    thresholds: list = field(default_factory=lambda: [round(0.5 + 0.05*i, 2) for i in range(10)]) # the threshold map's
+    mode: str = 'batch' # 'batch': per-batch SVDs (the paper's); 'whole': one SVD of the matrix
+    batch_size: int = 128 # rows per SVD batch (the paper's b)
+    shuffle: bool = True # SVD batches of a seeded random permutation of the rows (else consecutive rows)
+    test_projection: list = field(default_factory=lambda: ['own', 'train_basis']) # how test features are split: 'own' and/or 'train_basis'
+    centre: list = field(default_factory=lambda: [False, True]) # raw (False, the paper's) and/or centred (True); or 'both', 'raw', 'centred'
+    epochs: int = 50 # probe epochs (the paper's 50)
+    probe_batch_size: int = 128 # probe minibatch (the paper's 128)
+    lr: float = 0.01 # probe Adam learning rate (the paper's 0.01)
+    init_std: float = 0.01 # std of the probe's Gaussian initial weights
+    seeds: list|None = None # subset and probe seeds; None: the transfer config's seeds
+    best_protocol: str = 'fe_converged' # transfer-sweep mode that picks the best FE checkpoint
+    ft_epochs: int|None = 50 # fine-tuning epochs for Table 1 (the paper's 50); None: the preset's recipe
+    ft_seeds: int|None = None # fine-tune on the first ft_seeds seeds; None: the transfer config's ft_seeds
+    map_seeds: int = 1 # threshold map on the first map_seeds seeds (0: no map)
+    map_epochs: int|None = None # probe epochs of the threshold map; None: `epochs`
+    map_projection: str = 'own' # test projection of the threshold map
+    tsne_samples: int = 1000 # test images embedded by t-SNE (0: no t-SNE); the paper used all of MNIST's test set
+    tsne_perplexity: float = 30.0 # t-SNE perplexity (capped at (n - 1) / 3)
+    tsne_seed: int = 0 # seeds the sample and t-SNE
+    tsne_threads: int|None = 1 # t-SNE's OpenMP threads (None: all; one is far faster on busy shared cores)
+    ft_threads: int|None = 1 # CPU threads while fine-tuning (None: torch's default); see below
+    def __post_init__(self):
+        if isinstance(self.test_projection, str): self.test_projection = [self.test_projection]
+        if isinstance(self.centre, (bool, str)):
+            if self.centre not in _CENTRES: raise ValueError(f"centre={self.centre!r} must be 'both', 'raw', 'centred', a bool or a list of bools")
+            self.centre = _CENTRES[self.centre]
+        self.test_projection, self.centre = list(self.test_projection), [bool(c) for c in self.centre]
+        self.thresholds = [float(t) for t in self.thresholds]
+        for t in [self.threshold] + self.thresholds: _check_threshold(t)
+        if self.mode not in ('batch', 'whole'): raise ValueError(f"mode={self.mode!r} must be 'batch' (per-batch SVDs, the paper's) or 'whole' (one SVD)")
+        for p in self.test_projection + [self.map_projection]:
+            if p not in ('own', 'train_basis'): raise ValueError(f"test projection {p!r} must be 'own' or 'train_basis'")
+        if not self.test_projection or not self.centre: raise ValueError('test_projection and centre must each name at least one choice')
+        for name in ('batch_size', 'epochs', 'probe_batch_size'):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1: raise ValueError(f'{name}={v} must be a positive integer')
+        for name in ('map_seeds', 'tsne_samples'):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 0: raise ValueError(f'{name}={v} must be a non-negative integer (0 turns it off)')
+        if self.best_protocol not in _BEST_PROTOCOLS: raise ValueError(f'best_protocol={self.best_protocol!r} must be one of {_BEST_PROTOCOLS}')
+        if self.tsne_samples and self.tsne_samples < 10: raise ValueError(f'tsne_samples={self.tsne_samples} is too few for t-SNE: use 0 (off) or at least 10')
+        self.map_epochs = self.epochs if self.map_epochs is None else self.map_epochs
+
+# %% ../nbs/06_spectral.ipynb #c053
+def best_fe_epoch(results:pd.DataFrame, # the transfer results (OUT/results.csv)
+                  protocol:str='fe_converged', # the FE mode that decides
+                  target:str|None=None, # keep only rows of this target key (None: all)
+                 ) -> int:
+    "The epoch whose mean `protocol` accuracy over seeds is highest (ties: the earliest)."
+    if results is None or not len(results): raise ValueError('there are no transfer results to pick the best FE checkpoint from: run the "transfer" analysis first (list it before "spectral" in the preset)')
+    d = results if target is None else results[results.target == target]
+    d = d[d['mode'] == protocol]
+    if not len(d): raise ValueError(f"the transfer results have no {protocol!r} rows{'' if target is None else f' for target {target!r}'}; modes present: {sorted(results['mode'].unique())}: pick best_protocol from those")
+    m = d.groupby('epoch')['accuracy'].mean()
+    return int(m.index[np.flatnonzero(m.values == m.values.max())[0]])
+
+# %% ../nbs/06_spectral.ipynb #c056
+def split_spec(threshold:float, centre:bool, test_projection:str, config:SpectralConfig, epochs:int) -> dict:
+    "The unit that splits features at `threshold` (and probes F_m and F_r for `epochs`)."
+    return dict(component='split', threshold=float(threshold), centre=bool(centre), test_projection=test_projection,
+                svd_mode=config.mode, svd_batch_size=config.batch_size, shuffle=config.shuffle, epochs=epochs)
+
+def measure_units(identity:dict, # what the features are (checkpoint, data, fine-tuning): part of every key
+                  units:list, # (seed, spec) pairs; spec {'component': 'F', 'epochs'} or a `split_spec`
+                  get, # get(seed) -> (train_x, train_y, test_x, test_y) of that seed
+                  num_classes:int, # C
+                  config:SpectralConfig, # the probe's batch size, lr and initialisation
+                  store:ResultStore, # finished units
+                  device:str|torch.device='cpu',
+                 ) -> list[dict]:
+    "Results of `units` (one dict each), read from `store` or measured together and stored."
+    probe = dict(batch_size=config.probe_batch_size, lr=config.lr, init_std=config.init_std)
+    keys = [dict(identity, seed=s, spec=spec, probe=probe) for s, spec in units]
+    done = {config_hash(k): store.get(k) for k in keys} # duplicate units share one key
+    todo = {}
+    for (s, spec), k in zip(units, keys):
+        if done[config_hash(k)] is None: todo[config_hash(k)] = (k, s, spec)
+    if todo:
+        t0 = time.time()
+        data = {s: get(s) for s in dict.fromkeys(s for _, s, _ in todo.values())} # a feature pass or fine-tuning, if any, on all threads
+        with _one_cpu_thread(): done.update(_measure(todo, data, num_classes, config, store, t0, device))
+    return [done[config_hash(k)] for k in keys]
+
+def _measure(todo:dict, data:dict, num_classes:int, config:SpectralConfig, store:ResultStore, t0:float, device) -> dict:
+    "Measure and store the units of `todo` {hash: (key, seed, spec)} on `data` {seed: features}."
+    probes, stats, done = [], {}, {}
+    for h, (k, s, spec) in todo.items():
+        trx, tr_y, tex, te_y = data[s]
+        if spec['component'] == 'F': probes.append((h, 'F', trx, tex, s, spec['epochs'])); continue
+        c = component_features(trx, tex, spec['threshold'], spec['svd_mode'], spec['svd_batch_size'], spec['test_projection'],
+                               spec['centre'], shuffle_seed=s if spec['shuffle'] else None, num_classes=num_classes)
+        m2, r2 = c['train_main'].double().square().sum().item(), c['train_residual'].double().square().sum().item()
+        stats[h] = dict(k_train=c['train_k'].double().mean().item(), k_test=c['test_k'].double().mean().item(),
+                        main_energy=m2 / (m2 + r2) if m2 + r2 > 0 else float('nan'))
+        probes += [(h, 'F_m', c['train_main'], c['test_main'], s, spec['epochs']), (h, 'F_r', c['train_residual'], c['test_residual'], s, spec['epochs'])]
+    accs = {}
+    for ep in sorted({p[5] for p in probes}):
+        group = [p for p in probes if p[5] == ep]
+        a = softmax_probes([p[2] for p in group], [data[p[4]][1] for p in group], [p[3] for p in group], [data[p[4]][3] for p in group],
+                           [p[4] for p in group], ep, config.probe_batch_size, config.lr, config.init_std, num_classes, device)
+        accs.update({(p[0], p[1]): x for p, x in zip(group, a)})
+    seconds = (time.time() - t0) / len(todo)
+    for h, (k, s, spec) in todo.items():
+        comps = ['F'] if spec['component'] == 'F' else ['F_m', 'F_r']
+        done[h] = store.put(k, dict({c: accs[(h, c)] for c in comps}, **stats.get(h, {}), seconds=round(seconds, 4), **provenance()))
+    return done
+
+# %% ../nbs/06_spectral.ipynb #c060
+def fine_tuned_features(trajectory:Trajectory, # the checkpoints
+                        epoch:int, # which checkpoint to fine-tune
+                        train:ImageData, # the target's train split, in the trajectory's geometry
+                        test:ImageData, # the target's test split, in the same geometry
+                        idx:Tensor, # rows of `train` to fine-tune on
+                        ft:FineTuneConfig, # the recipe
+                        seed:int, # seeds the fine-tuning
+                        folder:str|Path, # where the fine-tuned features are cached
+                        device:str|torch.device='cpu',
+                        threads:int|None=None, # CPU threads while fine-tuning (None: leave torch's setting)
+                       ) -> dict:
+    "`{'train_features', 'train_labels', 'test_features', 'test_labels', 'head_accuracy', 'seconds'}` after fine-tuning (cached)."
+    sub = train.subset(idx)
+    key = dict(checkpoint=trajectory.entry(epoch)['sha256'], train=sub.key, test=test.key, ft=asdict(ft), seed=seed)
+    p = Path(folder)/f'{config_hash(key, 24)}.pt'
+    if p.is_file():
+        try: return torch.load(p, weights_only=True)
+        except Exception: p.unlink() # an unreadable entry is recomputed, never trusted
+    t0, n = time.time(), torch.get_num_threads()
+    if threads: torch.set_num_threads(threads)
+    try:
+        tuned = fine_tune(trajectory.load(epoch), sub, ft, seed, device)
+        with torch.no_grad():
+            trf, _ = penultimate_features(tuned, sub.images, device=device)
+            tef, logits = penultimate_features(tuned, test.images, device=device)
+    finally: torch.set_num_threads(n)
+    entry = dict(train_features=trf, train_labels=sub.labels.clone(), test_features=tef, test_labels=test.labels.clone(),
+                 head_accuracy=(logits.argmax(1) == test.labels).double().mean().item(), seconds=time.time() - t0,
+                 key=json.dumps(key, sort_keys=True))
+    atomic_torch_save(entry, p)
+    return entry
+
+# %% ../nbs/06_spectral.ipynb #c062
+def tsne_embedding(features:Tensor, # (n, D) features
+                   seed:int=0, # seeds t-SNE
+                   perplexity:float=30.0, # capped at (n - 1) / 3
+                   threads:int|None=1, # OpenMP threads (None: all); on shared cores all threads can be 30x slower
+                  ) -> np.ndarray:
+    "2-D t-SNE embedding (scikit-learn, PCA initialisation, automatic learning rate) of the rows of `features`."
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+    X = check_features(features, 'features').double().cpu().numpy()
+    if len(X) < 10: raise ValueError(f't-SNE of {len(X)} rows is meaningless: embed at least 10')
+    with threadpool_limits(limits=threads): # shared cores, measured: 30 points 9 s on all threads, 0.3 s on one
+        return TSNE(2, perplexity=min(perplexity, (len(X) - 1) / 3), init='pca', learning_rate='auto', random_state=seed).fit_transform(X)
+
+# %% ../nbs/06_spectral.ipynb #c066
+def _centre_name(c:bool) -> str: return 'centred' if c else 'raw'
+
+def _plan(config:SpectralConfig, seeds:list, threshold_map:bool) -> list:
+    "(sweep, seed, spec) of everything measured on one feature set."
+    plan = []
+    for s in seeds:
+        plan.append(('components', s, {'component': 'F', 'epochs': config.epochs}))
+        plan += [('components', s, split_spec(config.threshold, c, p, config, config.epochs)) for c in config.centre for p in config.test_projection]
+    if threshold_map:
+        plan += [('threshold_map', s, split_spec(t, c, config.map_projection, config, config.map_epochs))
+                 for s in seeds[:config.map_seeds] for t in config.thresholds for c in config.centre]
+    return plan
+
+def _rows(plan:list, results:list, meta:dict, config:SpectralConfig) -> list[dict]:
+    "Tidy rows of one feature set's results."
+    rows = []
+    for (sweep, seed, spec), r in zip(plan, results):
+        common = dict(meta, sweep=sweep, seed=seed, probe_epochs=spec['epochs'], svd_mode=config.mode, svd_batch_size=config.batch_size,
+                      svd_shuffle=config.shuffle, seconds=r['seconds'], package_version=r.get('package_version'))
+        if spec['component'] == 'F':
+            rows += [dict(common, component='F', threshold=config.threshold, centre=_centre_name(c), test_projection=p, accuracy=r['F'])
+                     for c in config.centre for p in config.test_projection]
+        else:
+            rows += [dict(common, component=comp, threshold=spec['threshold'], centre=_centre_name(spec['centre']), test_projection=spec['test_projection'],
+                          accuracy=r[comp], k_train=r['k_train'], k_test=r['k_test'], main_energy=r['main_energy']) for comp in ('F_m', 'F_r')]
+    return rows
+
+def _subset(labels:Tensor, n_per_class:int|None, seed:int, classes:list) -> Tensor:
+    "The transfer sweep's training subset of a seed."
+    return torch.arange(len(labels)) if n_per_class is None else per_class_indices(labels, n_per_class, seed, classes)
+
+def _check_batch(config:SpectralConfig, C:int):
+    if config.mode == 'batch' and config.batch_size < C:
+        raise ValueError(f'batch_size={config.batch_size} is smaller than the number of classes ({C}): a batch could not hold every class; use batch_size >= {C} (the paper uses 128) or mode="whole"')
+
+def _checked(x:Tensor, what:str) -> Tensor:
+    "Features checked by `check_features`, the error naming where they came from."
+    try: return check_features(x, what)
+    except ValueError as e: raise ValueError(f'{e} (a diverged checkpoint, or a corrupt cache file: delete it and re-run)') from None
+
+# %% ../nbs/06_spectral.ipynb #c067
+def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
+                      train:ImageData, # the target's train split in the trajectory's geometry (as the transfer sweep converts it)
+                      test:ImageData, # the target's test split, same geometry
+                      config:SpectralConfig, # what to measure
+                      cache:FeatureCache, # the run's feature cache (shared with the transfer sweep)
+                      store:ResultStore, # finished units
+                      seeds:list, # subset and probe seeds
+                      n_per_class:int|None, # training images per class (the transfer sweep's)
+                      epochs:list|None=None, # checkpoints (default: all)
+                      threshold_map:bool=True, # also measure the threshold map
+                      device:str|torch.device='cpu',
+                      progress:bool=True,
+                     ) -> list[dict]:
+    "Component probes (F, F_m, F_r) on the frozen features of every checkpoint, plus the threshold map; tidy rows."
+    C, rows = train.num_classes, []
+    _check_batch(config, C)
+    plan = _plan(config, seeds, threshold_map)
+    for e in tqdm(trajectory.epochs if epochs is None else epochs, desc='spectral FE', disable=not progress):
+        entry = trajectory.entry(e); feats = {}
+        def get(seed):
+            if not feats:
+                for name, d in (('train', train), ('test', test)):
+                    f = cache.get(trajectory, e, d); feats[name] = (_checked(f['features'], f'FE features of epoch {e} on {d.key}'), f['labels'])
+            idx = _subset(train.labels, n_per_class, seed, train.classes)
+            return feats['train'][0][idx], feats['train'][1][idx], *feats['test']
+        identity = dict(checkpoint=entry['sha256'], train=train.key, test=test.key, n_per_class=n_per_class, features='FE')
+        res = measure_units(identity, [(s, spec) for _, s, spec in plan], get, C, config, store, device)
+        meta = dict(epoch=e, checkpoint=entry['sha256'][:16], mode='FE', source_test_accuracy=entry['source_test_accuracy'],
+                    source_train_accuracy=entry['source_train_accuracy'], n_per_class=n_per_class)
+        rows += _rows(plan, res, meta, config)
+    return rows
+
+# %% ../nbs/06_spectral.ipynb #c069
+def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # the checkpoints and the target, in the trajectory's geometry
+                     config:SpectralConfig, # what to measure
+                     store:ResultStore, # finished units
+                     epochs:list, # the checkpoints to fine-tune (best FE and final)
+                     seeds:list, # fine-tuning seeds (each with its subset)
+                     n_per_class:int|None, # training images per class
+                     ft:FineTuneConfig, # the recipe
+                     folder:str|Path, # cache of fine-tuned features
+                     device:str|torch.device='cpu',
+                    ) -> list[dict]:
+    "Component probes on the features of the fine-tuned `epochs` (fine-tuning only what is not cached); tidy rows."
+    C, rows, plan = train.num_classes, [], _plan(config, seeds, False)
+    for e in epochs:
+        entry, tuned = trajectory.entry(e), {}
+        def ft_entry(seed):
+            if seed not in tuned:
+                tuned[seed] = fine_tuned_features(trajectory, e, train, test, _subset(train.labels, n_per_class, seed, train.classes), ft, seed, folder, device, config.ft_threads)
+            return tuned[seed]
+        def get(seed):
+            t = ft_entry(seed); what = f'fine-tuned features of epoch {e}, seed {seed}'
+            return _checked(t['train_features'], what), t['train_labels'], _checked(t['test_features'], what), t['test_labels']
+        identity = dict(checkpoint=entry['sha256'], train=train.key, test=test.key, n_per_class=n_per_class, features='FT', ft=asdict(ft))
+        res = measure_units(identity, [(s, spec) for _, s, spec in plan], get, C, config, store, device)
+        heads = {}
+        for s in seeds: # the head accuracy is part of the cached features; keep it in a row so a re-run reads no features
+            key = dict(identity, seed=s, what='ft_head_accuracy')
+            heads[s] = (store.get(key) or store.put(key, {'accuracy': ft_entry(s)['head_accuracy'], 'seconds': ft_entry(s)['seconds']}))['accuracy']
+        meta = dict(epoch=e, checkpoint=entry['sha256'][:16], mode='FT', source_test_accuracy=entry['source_test_accuracy'],
+                    source_train_accuracy=entry['source_train_accuracy'], n_per_class=n_per_class, ft_epochs=ft.epochs)
+        rows += [dict(r, ft_head_accuracy=heads[r['seed']]) for r in _rows(plan, res, meta, config)]
+    return rows
+
+# %% ../nbs/06_spectral.ipynb #c071
+def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the checkpoints and the target, in the trajectory's geometry
+                  config:SpectralConfig, cache:FeatureCache, store:ResultStore, # options, FE features, finished embeddings
+                  epochs:list, # the checkpoints (best FE and final)
+                  ft_seed:int, n_per_class:int|None, ft:FineTuneConfig, folder:str|Path, # which fine-tuned features
+                  device:str|torch.device='cpu',
+                 ) -> pd.DataFrame:
+    "2-D t-SNE of the test features of each checkpoint in `epochs`, frozen (FE) and fine-tuned (FT): one row per point."
+    n = min(config.tsne_samples, len(test))
+    rows_idx = torch.randperm(len(test), generator=torch.Generator().manual_seed(config.tsne_seed))[:n].sort().values
+    out = []
+    for e in epochs:
+        sha = trajectory.entry(e)['sha256']
+        for mode in ('FE', 'FT'):
+            key = dict(checkpoint=sha, test=test.key, mode=mode, rows=config_hash(rows_idx.tolist()), seed=config.tsne_seed,
+                       perplexity=config.tsne_perplexity, **({'train': train.key, 'n_per_class': n_per_class, 'ft': asdict(ft), 'ft_seed': ft_seed} if mode == 'FT' else {}))
+            r = store.get(key)
+            if r is None:
+                if mode == 'FE': f = cache.get(trajectory, e, test)['features']
+                else: f = fine_tuned_features(trajectory, e, train, test, _subset(train.labels, n_per_class, ft_seed, train.classes), ft, ft_seed, folder, device, config.ft_threads)['test_features']
+                emb = tsne_embedding(_checked(f[rows_idx], f'{mode} test features of epoch {e}'), config.tsne_seed, config.tsne_perplexity, config.tsne_threads)
+                r = store.put(key, {'x': emb[:, 0].tolist(), 'y': emb[:, 1].tolist()})
+            out.append(pd.DataFrame(dict(epoch=e, checkpoint=sha[:16], mode=mode, ft_seed=ft_seed if mode == 'FT' else -1, index=rows_idx.numpy(),
+                                         label=test.labels[rows_idx].numpy(), x=r['x'], y=r['y'], perplexity=config.tsne_perplexity, tsne_seed=config.tsne_seed)))
+    return pd.concat(out, ignore_index=True)
+
+# %% ../nbs/06_spectral.ipynb #c073
+SPECTRAL_COLUMNS = ['sweep', 'epoch', 'checkpoint', 'is_best_fe', 'is_final', 'best_fe_protocol', 'mode', 'component', 'threshold',
+                    'centre', 'test_projection', 'seed', 'accuracy', 'k_train', 'k_test', 'main_energy', 'probe_epochs',
+                    'source_test_accuracy', 'source_train_accuracy', 'ft_epochs', 'ft_head_accuracy', 'svd_mode', 'svd_batch_size',
+                    'svd_shuffle', 'n_per_class', 'source', 'target', 'target_test', 'arch', 'seconds', 'package_version']
+
+@register_analysis('spectral')
+def spectral_analysis(ctx:AnalysisContext, # the run
+                      **options, # fields of `SpectralConfig`
+                     ) -> pd.DataFrame:
+    "Table 1, Fig. 4, Fig. 5 and the threshold map: writes OUT/spectral.csv (and OUT/tsne.csv) and returns the spectral table."
+    unknown = sorted(set(options) - set(SpectralConfig.__dataclass_fields__))
+    if unknown: raise ValueError(f"unknown option(s) of the spectral analysis: {', '.join(unknown)}; known: {', '.join(SpectralConfig.__dataclass_fields__)}")
+    config, traj, lay = SpectralConfig(**options), ctx.trajectory, ctx.layout
+    _check_batch(config, ctx.target_train.num_classes)
+    train, test = (to_geometry(d, *traj.geometry) for d in (ctx.target_train, ctx.target_test))
+    results = ctx.results if ctx.results is not None else (pd.read_csv(lay.results) if lay.results.is_file() else None)
+    best, final = best_fe_epoch(results, config.best_protocol, ctx.target_train.key), max(traj.epochs)
+    seeds = list(config.seeds if config.seeds is not None else ctx.transfer.seeds)
+    ft_seeds = seeds[:config.ft_seeds if config.ft_seeds is not None else ctx.transfer.ft_seeds]
+    ft = replace(ctx.transfer.ft, epochs=config.ft_epochs) if config.ft_epochs is not None else ctx.transfer.ft
+    cache, store = FeatureCache(lay.features, ctx.device), ResultStore(lay.root/'cache'/'spectral-rows')
+    ft_folder, n_pc, chosen = lay.root/'cache'/'spectral-ft', ctx.transfer.n_per_class, sorted({best, final})
+    rows = spectral_fe_sweep(traj, train, test, config, cache, store, seeds, n_pc, device=ctx.device, progress=ctx.progress)
+    if ft_seeds: rows += spectral_ft_rows(traj, train, test, config, store, chosen, ft_seeds, n_pc, ft, ft_folder, ctx.device)
+    df = pd.DataFrame(rows).assign(is_best_fe=lambda d: d.epoch == best, is_final=lambda d: d.epoch == final, best_fe_protocol=config.best_protocol,
+                                   source=traj.manifest['source'], target=ctx.target_train.key, target_test=ctx.target_test.key, arch=traj.manifest['arch'])
+    df = df[[c for c in SPECTRAL_COLUMNS if c in df]].sort_values(['sweep', 'mode', 'epoch', 'centre', 'test_projection', 'threshold', 'component', 'seed'], kind='stable').reset_index(drop=True)
+    atomic_write(lay.root/'spectral.csv', lambda p: df.to_csv(p, index=False))
+    if config.tsne_samples and ft_seeds:
+        ts = spectral_tsne(traj, train, test, config, cache, ResultStore(lay.root/'cache'/'spectral-tsne'), chosen, ft_seeds[0], n_pc, ft, ft_folder, ctx.device)
+        ts = ts.assign(is_best_fe=ts.epoch == best, is_final=ts.epoch == final, best_fe_protocol=config.best_protocol)
+        atomic_write(lay.root/'tsne.csv', lambda p: ts.to_csv(p, index=False))
+    return df
