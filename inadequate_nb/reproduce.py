@@ -13,7 +13,11 @@ from .data import DATASETS, load_dataset, per_class_subset
 from .pretrain import PretrainConfig, pretrain, Trajectory
 from .transfer import TransferConfig, FineTuneConfig, AnalysisContext, ANALYSES
 import inadequate_nb.spectral  # registers its analysis
+import inadequate_nb.backbones  # registers ResNet-50 and T2T-ViT_t-14
 from .assess import add_select_parser, run_select  # registers 'assess' and 'select'
+from .datasets import add_datasets_parser, run_datasets  # registers the paper's target datasets
+from .importing import add_import_parser, run_import
+from .paper import PAPER_PRESETS
 
 # %% auto #0
 __all__ = ['PRESETS', 'Preset', 'paper_notebooks_dir', 'run_notebook', 'load_source', 'load_target', 'run_preset', 'write_report',
@@ -67,14 +71,17 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            notebooks=['fig1_toy', 'table1_spectral', 'fig5_spectral_evolution', 'fig4_tsne', 'fig_spectral_threshold', 'fig6_assessment']),
 ]}
 
-# %% ../nbs/11_reproduce.ipynb #c009
+# %% ../nbs/11_reproduce.ipynb #c008
+PRESETS.update(PAPER_PRESETS)
+
+# %% ../nbs/11_reproduce.ipynb #c011
 def paper_notebooks_dir() -> Path:
     "The folder of the paper notebooks (`nbs/paper` of the repository this package is installed from)."
     d = Path(__file__).resolve().parent.parent/'nbs'/'paper'
     if not d.is_dir(): raise FileNotFoundError(f'paper notebooks not found at {d}: install the package from a clone of the repository (pip install -e .)')
     return d
 
-# %% ../nbs/11_reproduce.ipynb #c010
+# %% ../nbs/11_reproduce.ipynb #c012
 def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
                  layout:RunLayout, # the run folder
                  parameters:dict, # papermill parameters
@@ -99,7 +106,7 @@ def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
     tmp.replace(out); atomic_write_json(done, {'stamp': stamp})
     return 'ran'
 
-# %% ../nbs/11_reproduce.ipynb #c012
+# %% ../nbs/11_reproduce.ipynb #c014
 def load_source(preset:Preset, data_root=None, download:bool=False):
     "The source train and test splits of a preset."
     tr = load_dataset(preset.source, 'train', data_root, download, **preset.source_options)
@@ -111,7 +118,7 @@ def load_target(preset:Preset, data_root=None, download:bool=False):
     "The target train and test splits of a preset."
     return tuple(load_dataset(preset.target, s, data_root, download, **preset.target_options) for s in ('train', 'test'))
 
-# %% ../nbs/11_reproduce.ipynb #c014
+# %% ../nbs/11_reproduce.ipynb #c016
 def _outcome(r) -> str:
     "What a step did, in words."
     if isinstance(r, str): return r
@@ -119,7 +126,7 @@ def _outcome(r) -> str:
     if isinstance(r, pd.DataFrame) and 'computed' in r.attrs: return f"{r.attrs['computed']} rows computed, {len(r) - r.attrs['computed']} reused"
     return 'done'
 
-# %% ../nbs/11_reproduce.ipynb #c015
+# %% ../nbs/11_reproduce.ipynb #c017
 def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
                out:str|Path, # the run folder
                data_root:str|Path|None=None, # root of real datasets
@@ -132,6 +139,7 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     if isinstance(preset, str):
         if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known presets: {', '.join(PRESETS)}")
         preset = PRESETS[preset]
+    if hasattr(preset, 'run'): return preset.run(out, data_root, download, device, progress, publish)  # a paper-scale preset
     device = device or (preset.device if preset.device == 'cpu' or torch.cuda.is_available() else 'cpu')
     layout, steps, failures = RunLayout(out), [], []
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -157,7 +165,7 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     if publish: publish_outputs(layout, publish)
     return {'steps': steps, 'failures': failures}
 
-# %% ../nbs/11_reproduce.ipynb #c017
+# %% ../nbs/11_reproduce.ipynb #c019
 def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, trajectory:Trajectory) -> Path:
     "Write OUT/REPORT.md: what ran, how long each step took, every figure and table, the seeds, the version."
     df = pd.read_csv(layout.results)
@@ -180,7 +188,7 @@ def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, tra
     lines += [f'Rows in results.csv: {len(df)}.', '']
     return atomic_write_text(layout.root/'REPORT.md', '\n'.join(lines))
 
-# %% ../nbs/11_reproduce.ipynb #c018
+# %% ../nbs/11_reproduce.ipynb #c020
 def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
     "Copy the figures, tables, results.csv, REPORT.md and executed notebooks of a run to `dest` (for committing)."
     dest = Path(dest); copied = []
@@ -192,19 +200,7 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
         copied.append(atomic_write(dest/sub/f.name, lambda p, f=f: shutil.copyfile(f, p)))
     return copied
 
-# %% ../nbs/11_reproduce.ipynb #c020
-def _datasets(root):
-    rows = []
-    for name, spec in sorted(DATASETS.items()):
-        if spec.embedded: found = 'embedded'
-        elif root is None: found = 'no --data-root given'
-        else:
-            try: load_dataset(name, 'test', root); found = 'found'
-            except Exception: found = f'missing (expected {spec.layout})'
-        rows.append(f'{name:12s} {found:10s}  {spec.description}')
-    return rows
-
-# %% ../nbs/11_reproduce.ipynb #c021
+# %% ../nbs/11_reproduce.ipynb #c022
 def main(argv:list|None=None) -> int:
     "The `inadequate-nb` command line."
     ap = argparse.ArgumentParser(prog='inadequate-nb', description='Inadequately pre-trained models in transfer learning: the reference implementation.')
@@ -218,17 +214,15 @@ def main(argv:list|None=None) -> int:
     r.add_argument('--publish', help='also copy figures, tables, results.csv and REPORT.md to this folder')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     sub.add_parser('presets', help='list the presets')
-    d = sub.add_parser('datasets', help='list the datasets and whether they are found under --data-root')
-    d.add_argument('--data-root')
-    add_select_parser(sub)
+    add_datasets_parser(sub); add_select_parser(sub); add_import_parser(sub)
     a = ap.parse_args(argv)
-    if a.command == 'select': return run_select(a)  # handles its own errors
+    if a.command == 'select': return run_select(a)  # these handle their own errors
+    if a.command == 'import-trajectory': return run_import(a)
+    if a.command == 'datasets': return run_datasets(a)
     try:
         if a.command == 'presets':
             for p in PRESETS.values(): print(f'{p.name:12s} {p.description}')
             return 0
-        if a.command == 'datasets':
-            print('\n'.join(_datasets(a.data_root))); return 0
         r = run_preset(a.preset, a.out or f'runs/{a.preset}', a.data_root, a.download, a.device, not a.quiet, a.publish)
     except (ValueError, FileNotFoundError, KeyError) as e:
         print(f'inadequate-nb: error: {e}', file=sys.stderr); return 2
