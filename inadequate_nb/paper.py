@@ -149,15 +149,9 @@ def write_paper_report(preset:PaperPreset, layout:RunLayout, steps:list, failure
              + (' (imported: nothing was pre-trained)' if m.get('imported') else f", recipe: {preset.pretrain.optimizer}, peak lr per {preset.pretrain.lr_reference_batch or preset.pretrain.batch_size} images {preset.pretrain.lr}, global batch {preset.pretrain.batch_size}"),
              f"- targets: {', '.join(sorted(df.target.str.split('/').str[0].unique()))}; FE on {preset.transfer.n_per_class or 'all'} training images per class, "
              f"probe seeds {preset.transfer.seeds}; FT on the first {preset.transfer.ft_seeds}", '',
-             '## Steps', '', '| step | result | seconds |', '| --- | --- | --- |'] + [f"| {s['step']} | {s['result']} | {s['seconds']} |" for s in steps]
-    lines += ['', f"Total: {sum(s['seconds'] for s in steps):.0f} s", '']
+             ]
+    from inadequate_nb.reproduce import report_steps, report_outputs  # (reproduce imports this module)
+    lines += report_steps(steps, failures)
     if skipped: lines += ['## Targets skipped (not under the data root)', ''] + [f'- {s}' for s in skipped] + ['']
-    if failures: lines += ['## Failures', ''] + [f'- {f}' for f in failures] + ['']
-    lines += ['## Source accuracy along the trajectory', '', '| epoch | source train | source test |', '| --- | --- | --- |']
-    lines += [f"| {c['epoch']} | {100*c['source_train_accuracy']:.2f} | {100*c['source_test_accuracy']:.2f} |" for c in trajectory.checkpoints]
-    lines += ['', '## Figures and tables', '']
-    for p in sorted(layout.figures.glob('*')) if layout.figures.is_dir() else []:
-        if p.suffix == '.png': lines += [f'### {p.stem}', '', f'![{p.stem}](figures/{p.name})', '']
-        elif p.suffix == '.md': lines += [f'### {p.stem}', '', p.read_text(), '']
-    lines += [f'Rows in results.csv: {len(df)}.', '']
+    lines += report_outputs(layout, trajectory, df)
     return atomic_write_text(layout.root/'REPORT.md', '\n'.join(lines))

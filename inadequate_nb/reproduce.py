@@ -18,10 +18,11 @@ from .assess import add_select_parser, run_select  # registers 'assess' and 'sel
 from .datasets import add_datasets_parser, run_datasets  # registers the paper's target datasets
 from .importing import add_import_parser, run_import
 from .paper import PAPER_PRESETS
+import inadequate_nb.apps, inadequate_nb.selfsup  # register 'imprinting', 'retrieval' and 'moco'
 
 # %% auto #0
-__all__ = ['PRESETS', 'Preset', 'paper_notebooks_dir', 'run_notebook', 'load_source', 'load_target', 'run_preset', 'write_report',
-           'publish_outputs', 'main']
+__all__ = ['PRESETS', 'Preset', 'paper_notebooks_dir', 'run_notebook', 'load_source', 'load_target', 'run_preset', 'report_steps',
+           'report_outputs', 'write_report', 'publish_outputs', 'main']
 
 # %% ../nbs/11_reproduce.ipynb #c005
 @dataclass
@@ -54,8 +55,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            PretrainConfig(arch_kwargs={'width': 8}, epochs=60, save_epochs=_DENSE_EARLY, batch_size=128, lr=0.1),
            TransferConfig(n_per_class=60, seeds=[0, 1, 2], fe_epochs=100, ft_seeds=3, ft=FineTuneConfig(epochs=15)),
            source_options=dict(n_train=5000, n_test=1000, size=16),
-           analyses=['transfer', 'spectral', 'assess', 'select'], analysis_options={'spectral': {'ft_epochs': None}},
-           notebooks=['fig1_toy', 'table1_spectral', 'fig5_spectral_evolution', 'fig4_tsne', 'fig_spectral_threshold', 'fig6_assessment']),
+           analyses=['transfer', 'spectral', 'assess', 'select', 'imprinting', 'retrieval', 'moco'],
+           analysis_options={'spectral': {'ft_epochs': None}, 'imprinting': dict(tune_epochs=5),
+                             'retrieval': dict(checkpoints=[0, 5, 10, 20, 40, 60], seeds=[0, 1]),
+                             'moco': dict(source_options=dict(n_train=5000, n_test=1000), epochs=15, save_epochs=[0, 1, 2, 4, 7, 10, 15],
+                                          batch_size=128, queue_size=1024, bn_splits=2)},
+           notebooks=['fig1_toy', 'table1_spectral', 'fig5_spectral_evolution', 'fig4_tsne', 'fig_spectral_threshold', 'fig6_assessment',
+                      'table4_imprinting', 'table2_retrieval', 'table3_selection', 'fig7_moco']),
     Preset('cifar-mnist', "the paper's toy on CPU: CIFAR-10 (5,000 balanced) -> MNIST-1000, width-8 ResNet-18, 120 epochs", 'cifar10', 'mnist',
            PretrainConfig(arch_kwargs={'width': 8}, epochs=120, save_epochs=[0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 60, 80, 100, 120],
                           batch_size=128, lr=0.1),
@@ -150,7 +156,7 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     src_tr, src_te = step('load source', lambda: load_source(preset, data_root, download))
     tgt_tr, tgt_te = step('load target', lambda: load_target(preset, data_root, download))
     traj = step('pre-train', lambda: pretrain(preset.pretrain, src_tr, src_te, layout.trajectory, progress, device))
-    ctx = AnalysisContext(traj, tgt_tr, tgt_te, layout, preset.transfer, device=device, progress=progress)
+    ctx = AnalysisContext(traj, tgt_tr, tgt_te, layout, preset.transfer, device=device, progress=progress, data_root=data_root)
     for name in preset.analyses:
         if name not in ANALYSES: raise ValueError(f"preset {preset.name!r} asks for the unknown analysis {name!r}; known: {', '.join(ANALYSES)}")
         step(f'{name} ({preset.target})', lambda: ANALYSES[name](ctx, **preset.analysis_options.get(name, {})))
@@ -166,6 +172,24 @@ def run_preset(preset:str|Preset, # a name in PRESETS, or a Preset
     return {'steps': steps, 'failures': failures}
 
 # %% ../nbs/11_reproduce.ipynb #c019
+def report_steps(steps:list, failures:list) -> list[str]:
+    "REPORT.md lines: the steps with what each did and its wall time, and the failures."
+    lines = ['## Steps', '', '| step | result | seconds |', '| --- | --- | --- |']
+    lines += [f"| {s['step']} | {s['result']} | {s['seconds']} |" for s in steps]
+    lines += ['', f"Total: {sum(s['seconds'] for s in steps):.0f} s", '']
+    return lines + (['## Failures', ''] + [f'- {f}' for f in failures] + [''] if failures else [])
+
+def report_outputs(layout:RunLayout, trajectory:Trajectory, df:pd.DataFrame) -> list[str]:
+    "REPORT.md lines: the source accuracy along the trajectory, then every figure and table of the run."
+    lines = ['## Source accuracy along the trajectory', '', '| epoch | source train | source test |', '| --- | --- | --- |']
+    lines += [f"| {c['epoch']} | {100*c['source_train_accuracy']:.2f} | {100*c['source_test_accuracy']:.2f} |" for c in trajectory.checkpoints]
+    lines += ['', '## Figures and tables', '']
+    for p in sorted(layout.figures.glob('*')) if layout.figures.is_dir() else []:
+        if p.suffix == '.png': lines += [f'### {p.stem}', '', f'![{p.stem}](figures/{p.name})', '']
+        elif p.suffix == '.md': lines += [f'### {p.stem}', '', p.read_text(), '']
+    return lines + [f'Rows in results.csv: {len(df)}.', '']
+
+# %% ../nbs/11_reproduce.ipynb #c020
 def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, trajectory:Trajectory) -> Path:
     "Write OUT/REPORT.md: what ran, how long each step took, every figure and table, the seeds, the version."
     df = pd.read_csv(layout.results)
@@ -174,21 +198,11 @@ def write_report(preset:Preset, layout:RunLayout, steps:list, failures:list, tra
              f'- source `{trajectory.manifest["source"]}`, architecture `{trajectory.manifest["arch"]}` {preset.pretrain.arch_kwargs}, '
              f'{preset.pretrain.epochs} epochs, checkpoints at {trajectory.epochs}, pre-training seed {preset.pretrain.seed}',
              f'- target `{preset.target}`: {preset.transfer.n_per_class} images per class; seeds {preset.transfer.seeds} '
-             f'(FE: every seed; FT: first {preset.transfer.ft_seeds})', '',
-             '## Steps', '', '| step | result | seconds |', '| --- | --- | --- |']
-    lines += [f"| {s['step']} | {s['result']} | {s['seconds']} |" for s in steps]
-    lines += ['', f"Total: {sum(s['seconds'] for s in steps):.0f} s", '']
-    if failures: lines += ['## Failures', ''] + [f'- {f}' for f in failures] + ['']
-    lines += ['## Source accuracy along the trajectory', '', '| epoch | source train | source test |', '| --- | --- | --- |']
-    lines += [f"| {c['epoch']} | {100*c['source_train_accuracy']:.2f} | {100*c['source_test_accuracy']:.2f} |" for c in trajectory.checkpoints]
-    lines += ['', '## Figures and tables', '']
-    for p in sorted(layout.figures.glob('*')) if layout.figures.is_dir() else []:
-        if p.suffix == '.png': lines += [f'### {p.stem}', '', f'![{p.stem}](figures/{p.name})', '']
-        elif p.suffix == '.md': lines += [f'### {p.stem}', '', p.read_text(), '']
-    lines += [f'Rows in results.csv: {len(df)}.', '']
+             f'(FE: every seed; FT: first {preset.transfer.ft_seeds})', '']
+    lines += report_steps(steps, failures) + report_outputs(layout, trajectory, df)
     return atomic_write_text(layout.root/'REPORT.md', '\n'.join(lines))
 
-# %% ../nbs/11_reproduce.ipynb #c020
+# %% ../nbs/11_reproduce.ipynb #c021
 def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
     "Copy the figures, tables, results.csv, REPORT.md and executed notebooks of a run to `dest` (for committing)."
     dest = Path(dest); copied = []
@@ -200,7 +214,7 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
         copied.append(atomic_write(dest/sub/f.name, lambda p, f=f: shutil.copyfile(f, p)))
     return copied
 
-# %% ../nbs/11_reproduce.ipynb #c022
+# %% ../nbs/11_reproduce.ipynb #c023
 def main(argv:list|None=None) -> int:
     "The `inadequate-nb` command line."
     ap = argparse.ArgumentParser(prog='inadequate-nb', description='Inadequately pre-trained models in transfer learning: the reference implementation.')

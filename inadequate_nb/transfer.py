@@ -193,6 +193,7 @@ class AnalysisContext:
     results: pd.DataFrame|None = None # the transfer results, once computed
     device: str = 'cpu'
     progress: bool = True
+    data_root: str|None = None # root of real datasets, for analyses that load more data
 
 ANALYSES: dict = {}
 
