@@ -16,7 +16,7 @@ from .data import ImageData, register_dataset, load_dataset, augment_batch, to_g
 from .models import penultimate_features
 from .pretrain import Trajectory, learning_rate, PretrainConfig
 from .probes import _one_cpu_thread
-from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analysis
+from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analysis, train_whole_network
 
 # %% auto #0
 __all__ = ['split_classes', 'draw_shots', 'imprint_weights', 'CosineClassifier', 'ImprintingConfig', 'tune_base',
@@ -112,21 +112,8 @@ def tune_base(model:nn.Module, # a pre-trained network (copied, not changed)
     model = copy.deepcopy(model).to(device, memory_format=torch.channels_last)
     model.head = CosineClassifier(model.feature_dim, int(train.labels.max()) + 1, config.scale).to(device)
     with torch.no_grad(): model.head.weight.copy_(torch.randn(model.head.weight.shape, generator=g)*0.01)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]; rest = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    opt = torch.optim.SGD([{'params': decay, 'weight_decay': config.weight_decay}, {'params': rest, 'weight_decay': 0}],
-                          lr=config.lr, momentum=0.9, nesterov=True)
-    bs = min(config.batch_size, len(train)); steps = len(train)//bs
-    sched = PretrainConfig(epochs=max(1, config.tune_epochs), save_epochs=[], lr=config.lr)
-    model.train()
-    for epoch in range(config.tune_epochs):
-        perm = torch.randperm(len(train), generator=g)
-        for i in range(steps):
-            idx = perm[i*bs:(i + 1)*bs]
-            x = augment_batch(train.images[idx], g, config.crop_pad, config.flip).to(device).contiguous(memory_format=torch.channels_last)
-            for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
-            loss = F.cross_entropy(model(x), train.labels[idx].to(device))
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return model.eval()
+    return train_whole_network(model, train, config.tune_epochs, config.lr, config.batch_size, config.weight_decay,
+                               config.crop_pad, config.flip, g, device)
 
 # %% ../nbs/09_apps.ipynb #c022
 def imprinting_accuracies(train_x:Tensor, train_y:Tensor, # (N, D) training embeddings and their classes (all classes)

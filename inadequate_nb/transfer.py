@@ -16,8 +16,8 @@ from .pretrain import Trajectory, source_accuracy, learning_rate, PretrainConfig
 from .probes import softmax_probe, logistic_regression_probe
 
 # %% auto #0
-__all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'ResultStore',
-           'results_frame', 'TransferConfig', 'transfer_sweep', 'AnalysisContext', 'register_analysis',
+__all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
+           'ResultStore', 'results_frame', 'TransferConfig', 'transfer_sweep', 'AnalysisContext', 'register_analysis',
            'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
@@ -80,23 +80,35 @@ def fine_tune(model:nn.Module, # a pre-trained network (copied, not changed)
     model = copy.deepcopy(model).to(device, memory_format=torch.channels_last)
     model.head = nn.Linear(model.feature_dim, train.num_classes).to(device)
     nn.init.normal_(model.head.weight, std=0.01, generator=g); nn.init.zeros_(model.head.bias)
+    return train_whole_network(model, train, config.epochs, config.lr, config.batch_size, config.weight_decay,
+                               config.crop_pad, config.flip, g, device)
+
+# %% ../nbs/05_transfer.ipynb #c013
+def train_whole_network(model:nn.Module, # the network to train in place (its head included)
+                        train:ImageData, # training images, in the model's geometry
+                        epochs:int, lr:float, batch_size:int, weight_decay:float, # the recipe
+                        crop_pad:int, flip:bool, # batched augmentation
+                        generator:torch.Generator, # batch order and augmentation
+                        device:str|torch.device='cpu',
+                       ) -> nn.Module:
+    "Train all of `model` with cross-entropy on `train`; return it in eval mode."
     decay = [p for p in model.parameters() if p.ndim > 1]; rest = [p for p in model.parameters() if p.ndim <= 1]
-    opt = torch.optim.SGD([{'params': decay, 'weight_decay': config.weight_decay}, {'params': rest, 'weight_decay': 0}],
-                          lr=config.lr, momentum=0.9, nesterov=True)
-    bs = min(config.batch_size, len(train)); steps = len(train)//bs
-    sched = PretrainConfig(epochs=config.epochs, save_epochs=[], lr=config.lr)
+    opt = torch.optim.SGD([{'params': decay, 'weight_decay': weight_decay}, {'params': rest, 'weight_decay': 0}],
+                          lr=lr, momentum=0.9, nesterov=True)
+    bs = min(batch_size, len(train)); steps = len(train)//bs
+    sched = PretrainConfig(epochs=max(1, epochs), save_epochs=[], lr=lr)
     model.train()
-    for epoch in range(config.epochs):
-        perm = torch.randperm(len(train), generator=g)
+    for epoch in range(epochs):
+        perm = torch.randperm(len(train), generator=generator)
         for i in range(steps):
             idx = perm[i*bs:(i + 1)*bs]
-            x = augment_batch(train.images[idx], g, config.crop_pad, config.flip).to(device).contiguous(memory_format=torch.channels_last)
+            x = augment_batch(train.images[idx], generator, crop_pad, flip).to(device).contiguous(memory_format=torch.channels_last)
             for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
             loss = F.cross_entropy(model(x), train.labels[idx].to(device))
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return model.eval()
 
-# %% ../nbs/05_transfer.ipynb #c013
+# %% ../nbs/05_transfer.ipynb #c015
 class ResultStore:
     "Result rows on disk, one atomically written JSON file per row, keyed by what defines the row."
     def __init__(self, folder:str|Path): self.folder = Path(folder)
@@ -120,7 +132,7 @@ def results_frame(rows:list[dict]) -> pd.DataFrame:
     df = df[[c for c in RESULT_COLUMNS if c in df] + sorted(c for c in df if c not in RESULT_COLUMNS)]
     return df.sort_values(['target', 'mode', 'epoch', 'seed']).reset_index(drop=True)
 
-# %% ../nbs/05_transfer.ipynb #c015
+# %% ../nbs/05_transfer.ipynb #c017
 @dataclass
 class TransferConfig:
     "What to measure on a target for every checkpoint."
@@ -133,7 +145,7 @@ class TransferConfig:
     def __post_init__(self):
         if isinstance(self.ft, dict): self.ft = FineTuneConfig(**self.ft)
 
-# %% ../nbs/05_transfer.ipynb #c016
+# %% ../nbs/05_transfer.ipynb #c018
 def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    target_train:ImageData, # the target's train split (subsets are drawn from it)
                    target_test:ImageData, # the target's test split
@@ -181,7 +193,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
     return df
 
-# %% ../nbs/05_transfer.ipynb #c022
+# %% ../nbs/05_transfer.ipynb #c024
 @dataclass
 class AnalysisContext:
     "What an analysis of a run receives."
@@ -202,7 +214,7 @@ def register_analysis(name:str):
     def _reg(f): ANALYSES[name] = f; return f
     return _reg
 
-# %% ../nbs/05_transfer.ipynb #c023
+# %% ../nbs/05_transfer.ipynb #c025
 @register_analysis('transfer')
 def transfer_analysis(ctx:AnalysisContext) -> pd.DataFrame:
     "FE and FT of every checkpoint (`transfer_sweep`), written to OUT/results.csv."
