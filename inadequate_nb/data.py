@@ -14,7 +14,8 @@ from .core import atomic_torch_save, config_hash, default_cache_dir
 # %% auto #0
 __all__ = ['DATASETS', 'SHAPES', 'COLOURS', 'TEXTURES', 'ImageData', 'DatasetSpec', 'register_dataset', 'load_dataset',
            'generate_shapes10', 'shapes10_caption', 'load_shapes10', 'load_digits', 'load_mnist', 'decode_image_folder',
-           'load_cifar10', 'load_imagefolder', 'per_class_indices', 'per_class_subset', 'to_geometry', 'augment_batch']
+           'load_cifar10', 'load_imagefolder', 'per_class_indices', 'per_class_subset', 'to_geometry', 'to_device',
+           'augment_batch']
 
 # %% ../nbs/01_data.ipynb #c005
 @dataclass
@@ -293,22 +294,31 @@ def to_geometry(data:ImageData, # images to convert
     return ImageData(x.contiguous(), data.labels, data.classes, f'{data.key}|{size}px{channels}ch', data.attributes)
 
 # %% ../nbs/01_data.ipynb #c041
+def to_device(t:torch.Tensor, # a CPU tensor (e.g. batch indices or random draws)
+              device:str|torch.device, # where it is needed
+             ) -> torch.Tensor:
+    "`t` on `device`; to a GPU through pinned memory without blocking, so the training loop never waits on the copy."
+    device = torch.device(device)
+    if device.type != 'cuda' or t.device == device: return t.to(device)
+    return t.pin_memory().to(device, non_blocking=True)
+
+# %% ../nbs/01_data.ipynb #c043
 def augment_batch(x:torch.Tensor, # (B, C, H, W) images
                   generator:torch.Generator|None=None, # source of randomness
                   pad:int=4, # pixels of zero padding before the random crop (0: no crop)
                   flip:bool=True, # random horizontal flips
                  ) -> torch.Tensor:
-    "Random-crop and flip a whole batch at once."
+    "Random-crop and flip a whole batch at once (on `x`'s device; the draws come from the CPU `generator`)."
     B, C, H, W = x.shape
     if pad:
         xp = F.pad(x, (pad, pad, pad, pad))
-        dy = torch.randint(0, 2*pad + 1, (B,), generator=generator)
-        dx = torch.randint(0, 2*pad + 1, (B,), generator=generator)
-        rows = (dy.view(B, 1) + torch.arange(H)).view(B, 1, H, 1).expand(B, C, H, W + 2*pad)
+        dy = to_device(torch.randint(0, 2*pad + 1, (B,), generator=generator), x.device)
+        dx = to_device(torch.randint(0, 2*pad + 1, (B,), generator=generator), x.device)
+        rows = (dy.view(B, 1) + torch.arange(H, device=x.device)).view(B, 1, H, 1).expand(B, C, H, W + 2*pad)
         x = xp.gather(2, rows)
-        cols = (dx.view(B, 1) + torch.arange(W)).view(B, 1, 1, W).expand(B, C, H, W)
+        cols = (dx.view(B, 1) + torch.arange(W, device=x.device)).view(B, 1, 1, W).expand(B, C, H, W)
         x = x.gather(3, cols)
     if flip:
-        f = torch.rand(B, generator=generator) < 0.5
+        f = to_device(torch.rand(B, generator=generator) < 0.5, x.device)
         x = torch.where(f.view(B, 1, 1, 1), x.flip(3), x)
     return x

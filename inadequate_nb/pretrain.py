@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import atomic_write_json, atomic_torch_save, config_hash, file_sha256, seed_everything
-from .data import ImageData, augment_batch
+from .data import ImageData, augment_batch, to_device
 from .models import build_model, channel_stats, save_checkpoint, load_checkpoint, model_from_checkpoint, CheckpointError
 
 # %% auto #0
@@ -134,6 +134,7 @@ def pretrain(config:PretrainConfig, # the recipe
     manifest = dict(run_hash=key, arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key,
                     source_test=test.key, classes=list(train.classes), image_size=train.images.shape[-1],
                     checkpoints=[], complete=False) if not mf.is_file() else manifest
+    atomic_write_json(mf, manifest)  # from the first step on, the folder says which run it holds (resume.pt is checked against it)
     g = seed_everything(config.seed)
     model = build_model(config.arch, train.num_classes, **arch_kwargs).to(device, memory_format=torch.channels_last)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]; rest = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -146,20 +147,22 @@ def pretrain(config:PretrainConfig, # the recipe
         model.load_state_dict(s['model']); opt.load_state_dict(s['optimizer']); g.set_state(s['generator']); start = s['epoch']
     elif 0 in config.save_epochs: _record(model, out, 0, config, train.classes, train, test, arch_kwargs, manifest, {})
     steps = len(train)//config.batch_size
+    images, labels = train.images.to(device), train.labels.to(device)  # the whole source lives where the model trains
     model.train(); t0 = time.time()
     bar = tqdm(range(start, config.epochs), desc='pre-training', disable=not progress, initial=start, total=config.epochs)
     for epoch in bar:
-        perm, loss_sum = torch.randperm(len(train), generator=g), 0.0
+        perm, loss_sum = torch.randperm(len(train), generator=g), torch.zeros((), device=device)
         for i in range(steps):
-            idx = perm[i*config.batch_size:(i + 1)*config.batch_size]
-            x = augment_batch(train.images[idx], g, config.crop_pad, config.flip).to(device).contiguous(memory_format=torch.channels_last)
+            idx = to_device(perm[i*config.batch_size:(i + 1)*config.batch_size], device)
+            x = augment_batch(images[idx], g, config.crop_pad, config.flip).contiguous(memory_format=torch.channels_last)
             for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, config)
-            loss = F.cross_entropy(model(x), train.labels[idx].to(device), label_smoothing=config.label_smoothing)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); loss_sum += loss.item()
-        bar.set_postfix(loss=f'{loss_sum/steps:.3f}')
+            loss = F.cross_entropy(model(x), labels[idx], label_smoothing=config.label_smoothing)
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); loss_sum += loss.detach()
+        train_loss = loss_sum.item()/steps  # one synchronisation per epoch, not per step
+        bar.set_postfix(loss=f'{train_loss:.3f}')
         if epoch + 1 in config.save_epochs:
             _record(model, out, epoch + 1, config, train.classes, train, test, arch_kwargs, manifest,
-                    dict(train_loss=loss_sum/steps, train_seconds=time.time() - t0))
+                    dict(train_loss=train_loss, train_seconds=time.time() - t0))
         atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), generator=g.get_state(), epoch=epoch + 1), state)
         if stop_after is not None and epoch + 1 - start >= stop_after and epoch + 1 < config.epochs:
             return Trajectory(out, trained_epochs=epoch + 1 - start)

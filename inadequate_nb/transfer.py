@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, asdict
 import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import atomic_torch_save, atomic_write_json, atomic_write, config_hash, seed_everything, provenance, RunLayout
-from .data import ImageData, augment_batch, per_class_indices, to_geometry
+from .data import ImageData, augment_batch, per_class_indices, to_geometry, to_device
 from .models import penultimate_features
 from .pretrain import Trajectory, source_accuracy, learning_rate, PretrainConfig
 from .probes import softmax_probe, logistic_regression_probe
@@ -78,8 +78,9 @@ def fine_tune(model:nn.Module, # a pre-trained network (copied, not changed)
     "Fine-tune a copy of `model` (new head for the target's classes) on `train`; return it in eval mode."
     g = seed_everything(seed)
     model = copy.deepcopy(model).to(device, memory_format=torch.channels_last)
-    model.head = nn.Linear(model.feature_dim, train.num_classes).to(device)
-    nn.init.normal_(model.head.weight, std=0.01, generator=g); nn.init.zeros_(model.head.bias)
+    head = nn.Linear(model.feature_dim, train.num_classes)  # drawn on the CPU from the seeded generator, then moved
+    nn.init.normal_(head.weight, std=0.01, generator=g); nn.init.zeros_(head.bias)
+    model.head = head.to(device)
     return train_whole_network(model, train, config.epochs, config.lr, config.batch_size, config.weight_decay,
                                config.crop_pad, config.flip, g, device)
 
@@ -97,14 +98,15 @@ def train_whole_network(model:nn.Module, # the network to train in place (its he
                           lr=lr, momentum=0.9, nesterov=True)
     bs = min(batch_size, len(train)); steps = len(train)//bs
     sched = PretrainConfig(epochs=max(1, epochs), save_epochs=[], lr=lr)
+    images, labels = train.images.to(device), train.labels.to(device)
     model.train()
     for epoch in range(epochs):
         perm = torch.randperm(len(train), generator=generator)
         for i in range(steps):
-            idx = perm[i*bs:(i + 1)*bs]
-            x = augment_batch(train.images[idx], generator, crop_pad, flip).to(device).contiguous(memory_format=torch.channels_last)
+            idx = to_device(perm[i*bs:(i + 1)*bs], device)
+            x = augment_batch(images[idx], generator, crop_pad, flip).contiguous(memory_format=torch.channels_last)
             for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
-            loss = F.cross_entropy(model(x), train.labels[idx].to(device))
+            loss = F.cross_entropy(model(x), labels[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return model.eval()
 
