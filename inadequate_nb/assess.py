@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .core import RunLayout, atomic_write, provenance
 from .data import ImageData, per_class_indices, to_geometry
 from .pretrain import Trajectory
-from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune,
+from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, drawn_training_images,
                                     FineTuneConfig, fe_accuracy)
 
 # %% auto #0
@@ -323,10 +323,11 @@ def checkpoint_scores(labels, # (N,) integer target class ids
     return out
 
 # %% ../nbs/07_assess.ipynb #c078
-def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict]:
-    "The target's train split in the trajectory's geometry and each seed's FE training subset (as `transfer_sweep` draws it)."
-    train, n = to_geometry(ctx.target_train, *ctx.trajectory.geometry), ctx.transfer.n_per_class
-    return train, {s: torch.arange(len(train)) if n is None else per_class_indices(train.labels, n, s, train.classes) for s in seeds}
+def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict, str]:
+    "The drawn training images (as `transfer_sweep` draws them: its cached features are reused), each seed's rows in them, and the split's key."
+    train = to_geometry(ctx.target_train, *ctx.trajectory.geometry)
+    images, rows = drawn_training_images(train, ctx.transfer.n_per_class, sorted(set(ctx.transfer.seeds) | set(seeds)))
+    return images, {s: rows[s] for s in seeds}, train.key
 
 def _transfer_results(ctx:AnalysisContext) -> pd.DataFrame:
     "The run's transfer results: `ctx.results`, else OUT/results.csv."
@@ -347,7 +348,7 @@ def score_checkpoints(ctx:AnalysisContext, # the run
     names = list(SCORES) if scores is None else list(scores)
     if unknown := [n for n in names if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
     seeds = list(ctx.transfer.seeds if seeds is None else seeds)
-    train, subsets = _training_subsets(ctx, seeds)
+    train, subsets, train_key = _training_subsets(ctx, seeds)
     for s in seeds: _as_labels(train.labels[subsets[s]]) # a label problem stops the run here, before any work
     traj, n_per_class = ctx.trajectory, ctx.transfer.n_per_class
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'assess-rows')
@@ -355,7 +356,7 @@ def score_checkpoints(ctx:AnalysisContext, # the run
     rows = []
     for epoch in tqdm(traj.epochs, desc='assess', disable=not ctx.progress):
         sha = traj.entry(epoch)['sha256']
-        keys = {(s, n): dict(checkpoint=sha, target=train.key, seed=s, n_per_class=n_per_class, score=n) for s in seeds for n in names}
+        keys = {(s, n): dict(checkpoint=sha, target=train_key, seed=s, n_per_class=n_per_class, score=n) for s in seeds for n in names}
         found = {k: store.get(key) for k, key in keys.items()}
         if todo := [k for k, row in found.items() if row is None]:
             entry = cache.get(traj, epoch, train)
@@ -488,7 +489,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
     if fe_protocol not in ('paper', 'converged'): raise ValueError(f"fe_protocol must be 'paper' or 'converged', got {fe_protocol!r}")
     if not (isinstance(ft_epochs, int) and ft_epochs >= 1): raise ValueError(f'ft_epochs={ft_epochs!r} must be a whole number of epochs, at least 1')
     seeds = list(ctx.transfer.seeds if seeds is None else seeds)
-    train, subsets = _training_subsets(ctx, seeds)
+    train, subsets, train_key = _training_subsets(ctx, seeds)
     splits = {s: tuple(subsets[s][part] for part in proxy_split(train.labels[subsets[s]], fraction, s)) for s in seeds}
     ft, traj = replace(ctx.transfer.ft, epochs=ft_epochs), ctx.trajectory
     params = {'proxy_fe': {'protocol': fe_protocol, 'epochs': ctx.transfer.fe_epochs if fe_protocol == 'paper' else None}, 'proxy_ft': asdict(ft)}
@@ -498,7 +499,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
     rows, model, entry = [], {}, {}
     for epoch, seed, kind in tqdm(jobs, desc='select', disable=not ctx.progress):
         sha = traj.entry(epoch)['sha256']; fit, held = splits[seed]
-        key = dict(checkpoint=sha, target=train.key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class, fraction=fraction, params=params[kind])
+        key = dict(checkpoint=sha, target=train_key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class, fraction=fraction, params=params[kind])
         if (row := store.get(key)) is None:
             t0 = time.time()
             if kind == 'proxy_fe':

@@ -15,7 +15,7 @@ from .data import ImageData, per_class_indices, to_geometry
 from .models import penultimate_features
 from .pretrain import Trajectory
 from .probes import check_features, check_labelled, softmax_probe, _one_cpu_thread
-from .transfer import register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, FineTuneConfig
+from .transfer import register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, FineTuneConfig, drawn_training_images
 
 # %% auto #0
 __all__ = ['SPECTRAL_COLUMNS', 'spectral_k', 'SpectralSplit', 'spectral_split', 'spectral_batches', 'BatchedSpectralSplit',
@@ -434,18 +434,20 @@ def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
                       threshold_map:bool=True, # also measure the threshold map
                       device:str|torch.device='cpu',
                       progress:bool=True,
+                      drawn_seeds:list|None=None, # the transfer sweep's seeds, so its cached features are reused (default: `seeds`)
                      ) -> list[dict]:
     "Component probes (F, F_m, F_r) on the frozen features of every checkpoint, plus the threshold map; tidy rows."
     C, rows = train.num_classes, []
     _check_batch(config, C)
     plan = _plan(config, seeds, threshold_map)
+    drawn, subsets = drawn_training_images(train, n_per_class, sorted(set(drawn_seeds or []) | set(seeds)))
     for e in tqdm(trajectory.epochs if epochs is None else epochs, desc='spectral FE', disable=not progress):
         entry = trajectory.entry(e); feats = {}
         def get(seed):
             if not feats:
-                for name, d in (('train', train), ('test', test)):
+                for name, d in (('train', drawn), ('test', test)):
                     f = cache.get(trajectory, e, d); feats[name] = (_checked(f['features'], f'FE features of epoch {e} on {d.key}'), f['labels'])
-            idx = _subset(train.labels, n_per_class, seed, train.classes)
+            idx = subsets[seed]
             return feats['train'][0][idx], feats['train'][1][idx], *feats['test']
         identity = dict(checkpoint=entry['sha256'], train=train.key, test=test.key, n_per_class=n_per_class, features='FE')
         res = measure_units(identity, [(s, spec) for _, s, spec in plan], get, C, config, store, device)
@@ -536,7 +538,8 @@ def spectral_analysis(ctx:AnalysisContext, # the run
     ft = replace(ctx.transfer.ft, epochs=config.ft_epochs) if config.ft_epochs is not None else ctx.transfer.ft
     cache, store = FeatureCache(lay.features, ctx.device), ResultStore(lay.root/'cache'/'spectral-rows')
     ft_folder, n_pc, chosen = lay.root/'cache'/'spectral-ft', ctx.transfer.n_per_class, sorted({best, final})
-    rows = spectral_fe_sweep(traj, train, test, config, cache, store, seeds, n_pc, device=ctx.device, progress=ctx.progress)
+    rows = spectral_fe_sweep(traj, train, test, config, cache, store, seeds, n_pc, device=ctx.device, progress=ctx.progress,
+                             drawn_seeds=ctx.transfer.seeds)
     if ft_seeds: rows += spectral_ft_rows(traj, train, test, config, store, chosen, ft_seeds, n_pc, ft, ft_folder, ctx.device)
     df = pd.DataFrame(rows).assign(is_best_fe=lambda d: d.epoch == best, is_final=lambda d: d.epoch == final, best_fe_protocol=config.best_protocol,
                                    source=traj.manifest['source'], target=ctx.target_train.key, target_test=ctx.target_test.key, arch=traj.manifest['arch'])

@@ -17,8 +17,8 @@ from .probes import softmax_probe, logistic_regression_probe
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
-           'ResultStore', 'results_frame', 'TransferConfig', 'transfer_sweep', 'AnalysisContext', 'register_analysis',
-           'transfer_analysis']
+           'ResultStore', 'results_frame', 'drawn_training_images', 'TransferConfig', 'transfer_sweep',
+           'AnalysisContext', 'register_analysis', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -134,7 +134,20 @@ def results_frame(rows:list[dict]) -> pd.DataFrame:
     df = df[[c for c in RESULT_COLUMNS if c in df] + sorted(c for c in df if c not in RESULT_COLUMNS)]
     return df.sort_values(['target', 'mode', 'epoch', 'seed']).reset_index(drop=True)
 
-# %% ../nbs/05_transfer.ipynb #c017
+# %% ../nbs/05_transfer.ipynb #c018
+def drawn_training_images(train:ImageData, # the target's train split (in the trajectory's geometry)
+                          n_per_class:int|None, # images per class each seed draws (None: all)
+                          seeds:list, # the seeds whose draws are needed
+                         ) -> tuple[ImageData, dict]:
+    "The images of `train` that some seed draws (`train` itself if that is all of it), and each seed's rows in them."
+    subsets = {s: torch.arange(len(train)) if n_per_class is None else per_class_indices(train.labels, n_per_class, s, train.classes)
+               for s in seeds}
+    drawn = torch.cat(list(subsets.values())).unique()
+    if len(drawn) == len(train): return train, subsets
+    images = train.subset(drawn, key=f'{train.key}[drawn: {n_per_class} per class, seeds {sorted(set(seeds))}]')
+    return images, {s: torch.searchsorted(drawn, i) for s, i in subsets.items()}
+
+# %% ../nbs/05_transfer.ipynb #c020
 @dataclass
 class TransferConfig:
     "What to measure on a target for every checkpoint."
@@ -147,7 +160,7 @@ class TransferConfig:
     def __post_init__(self):
         if isinstance(self.ft, dict): self.ft = FineTuneConfig(**self.ft)
 
-# %% ../nbs/05_transfer.ipynb #c018
+# %% ../nbs/05_transfer.ipynb #c021
 def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    target_train:ImageData, # the target's train split (subsets are drawn from it)
                    target_test:ImageData, # the target's test split
@@ -166,6 +179,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     base = dict(source=trajectory.manifest['source'], target=target_train.key, target_test=target_test.key,
                 arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, **provenance())
     bar = tqdm(jobs, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
+    fe_train, subsets = drawn_training_images(train, config.n_per_class, config.seeds)
     models, rows, computed = {}, [], 0
     for epoch, mode, seed in bar:
         sha = trajectory.entry(epoch)['sha256']
@@ -173,18 +187,17 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
         key = dict(checkpoint=sha, target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params)
         if (row := store.get(key)) is not None: rows.append(row); continue
         bar.set_postfix(epoch=epoch, mode=mode, seed=seed); t0 = time.time(); computed += 1
-        idx = (torch.arange(len(train)) if config.n_per_class is None
-               else per_class_indices(train.labels, config.n_per_class, seed, train.classes))
         if mode == 'source':
             acc, extra = trajectory.entry(epoch)['source_test_accuracy'], {}
         elif mode.startswith('fe_'):
             if epoch not in models: models = {epoch: trajectory.load(epoch)}
-            tr, te = cache.get(trajectory, epoch, train, models[epoch]), cache.get(trajectory, epoch, test, models[epoch])
+            tr, te = cache.get(trajectory, epoch, fe_train, models[epoch]), cache.get(trajectory, epoch, test, models[epoch])
+            idx = subsets[seed]
             r = fe_accuracy(tr['features'][idx], tr['labels'][idx], te['features'], te['labels'], mode[3:], seed, epochs=config.fe_epochs)
             acc, extra = r.pop('accuracy'), r
         else:
             if epoch not in models: models = {epoch: trajectory.load(epoch)}
-            tuned = fine_tune(models[epoch], train.subset(idx), config.ft, seed, device)
+            tuned = fine_tune(models[epoch], fe_train.subset(subsets[seed]), config.ft, seed, device)
             acc, extra = source_accuracy(tuned, test), {}
         rows.append(store.put(key, dict(base, epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, accuracy=acc,
                             source_test_accuracy=trajectory.entry(epoch)['source_test_accuracy'],
@@ -195,7 +208,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
     return df
 
-# %% ../nbs/05_transfer.ipynb #c024
+# %% ../nbs/05_transfer.ipynb #c027
 @dataclass
 class AnalysisContext:
     "What an analysis of a run receives."
@@ -216,7 +229,7 @@ def register_analysis(name:str):
     def _reg(f): ANALYSES[name] = f; return f
     return _reg
 
-# %% ../nbs/05_transfer.ipynb #c025
+# %% ../nbs/05_transfer.ipynb #c028
 @register_analysis('transfer')
 def transfer_analysis(ctx:AnalysisContext) -> pd.DataFrame:
     "FE and FT of every checkpoint (`transfer_sweep`), written to OUT/results.csv."

@@ -57,10 +57,11 @@ def test_tables_figures_and_notebooks(apps_run):
 def test_features_are_shared_and_rerun_recomputes_nothing(apps_run):
     out, _ = apps_run
     sup, moco = Trajectory(out/'trajectory'), Trajectory(out/'trajectory-moco')
-    # one cache folder: digits train/test per checkpoint of either trajectory (FE + frozen imprinting),
-    # plus the three retrieval splits per supervised checkpoint: nothing computed twice
+    # one cache folder, per checkpoint of either trajectory: the digits the FE seeds draw and the test split (shared by
+    # FE and imprinting); per supervised checkpoint also imprinting's own pool (all of train here) and the three
+    # retrieval splits: nothing computed twice
     n = len(list((out/'cache'/'features').glob('*.pt')))
-    assert n == 2*len(sup.epochs) + 2*len(moco.epochs) + 3*len(sup.epochs), n
+    assert n == 2*len(sup.epochs) + 2*len(moco.epochs) + len(sup.epochs) + 3*len(sup.epochs), n
     stamp = lambda: {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and p.suffix in ('.pt', '.json')}
     before = stamp()
     r = run_preset(_preset(), out, progress=False)

@@ -75,14 +75,14 @@ def test_regret_recomputed_by_hand(run):
         assert r.selected_epoch == chosen and math.isclose(r.regret, truth.max() - truth[chosen], abs_tol=1e-12)
 
 
-def test_scores_are_those_of_the_fe_training_subsets(run):
+def test_scores_are_those_of_the_fe_training_subsets(run, tmp_path):
     "assess.csv holds the scores of exactly the images the FE probes trained on (same geometry, same per-class draw)."
     out, _, _ = run
     traj, train = Trajectory(out/'trajectory'), load_dataset('digits', 'train')
     train = to_geometry(train, *traj.geometry)
     scores = pd.read_csv(out/'assess.csv')
     e, seed = traj.epochs[-1], PRESET.transfer.seeds[1]
-    entry = transfer.FeatureCache(out/'cache'/'features').get(traj, e, train)
+    entry = transfer.FeatureCache(tmp_path).get(traj, e, train)  # the whole split, recomputed outside the run
     idx = per_class_indices(train.labels, PRESET.transfer.n_per_class, seed, train.classes)
     got = scores[(scores.epoch == e) & (scores.seed == seed)].set_index('score').value
     assert math.isclose(got['logme'], logme(entry['features'][idx], entry['labels'][idx]), rel_tol=1e-12)
@@ -150,7 +150,7 @@ def _copy_context(out, tmp_path, **transfer_changes):
 def test_diverged_checkpoint_gets_nan_scores_and_the_reason(run, tmp_path):
     "NaN features of one checkpoint: its feature scores are NaN with the reason, the sweep goes on, agreements count the rest."
     ctx = _copy_context(run[0], tmp_path)
-    train = to_geometry(ctx.target_train, *ctx.trajectory.geometry)
+    train, _ = transfer.drawn_training_images(to_geometry(ctx.target_train, *ctx.trajectory.geometry), ctx.transfer.n_per_class, ctx.transfer.seeds)
     e = ctx.trajectory.epochs[-1]; cache = transfer.FeatureCache(ctx.layout.features)
     p = cache.path(ctx.trajectory.entry(e)['sha256'], train); entry = torch.load(p, weights_only=True)
     entry['features'][:, 0] = float('nan'); torch.save(entry, p)
