@@ -20,10 +20,10 @@ from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analy
 
 # %% auto #0
 __all__ = ['split_classes', 'draw_shots', 'imprint_weights', 'CosineClassifier', 'ImprintingConfig', 'tune_base',
-           'imprinting_accuracies', 'decode_resized', 'imprinting_analysis', 'tokenize', 'Vocabulary',
-           'build_vocabulary', 'RetrievalSplit', 'shapes10_retrieval', 'read_coco_captions', 'coco_retrieval',
-           'ImageProjection', 'TextEncoder', 'hardest_negative_triplet_loss', 'retrieval_ranks', 'recall_at_k',
-           'RetrievalConfig', 'train_retrieval', 'evaluate_retrieval', 'retrieval_analysis']
+           'imprinting_accuracies', 'imprinting_analysis', 'tokenize', 'Vocabulary', 'build_vocabulary',
+           'RetrievalSplit', 'shapes10_retrieval', 'read_coco_captions', 'coco_retrieval', 'ImageProjection',
+           'TextEncoder', 'hardest_negative_triplet_loss', 'retrieval_ranks', 'recall_at_k', 'RetrievalConfig',
+           'train_retrieval', 'evaluate_retrieval', 'retrieval_analysis']
 
 # %% ../nbs/09_apps.ipynb #c006
 def split_classes(num_classes:int, # classes of the target
@@ -140,29 +140,10 @@ def imprinting_accuracies(train_x:Tensor, train_y:Tensor, # (N, D) training embe
     return rows
 
 # %% ../nbs/09_apps.ipynb #c026
-def decode_resized(paths:list, # image files of any size
-                   size:int, # side of the square output
-                   cache_dir:str|Path|None=None, # where the decoded tensor is cached (default_cache_dir())
-                  ) -> Tensor:
-    "uint8 (N, 3, size, size): each image's shorter side resized to `size`, then centre-cropped; cached once."
-    from torchvision.io import decode_image, ImageReadMode
-    paths = [Path(p) for p in paths]
-    cache = Path(cache_dir or default_cache_dir())/f'resized-{config_hash([[str(p.resolve()), p.stat().st_size] for p in paths] + [size])}.pt'
-    if cache.is_file(): return torch.load(cache, weights_only=True)
-    out = torch.empty(len(paths), 3, size, size, dtype=torch.uint8)
-    for i, p in enumerate(paths):
-        x = decode_image(str(p), mode=ImageReadMode.RGB).float()[None]
-        h, w = x.shape[-2:]; s = size/min(h, w)
-        x = F.interpolate(x, size=(max(size, round(h*s)), max(size, round(w*s))), mode='bilinear', antialias=True, align_corners=False)
-        t, l = (x.shape[-2] - size)//2, (x.shape[-1] - size)//2
-        out[i] = x[0, :, t:t + size, l:l + size].round().clamp(0, 255).to(torch.uint8)
-    atomic_torch_save(out, cache)
-    return out
+import inadequate_nb.datasets  # registers 'cub200' (and the other paper datasets)
+from .datasets import FileList, decode_file_list
 
 # %% ../nbs/09_apps.ipynb #c028
-import inadequate_nb.datasets  # registers 'cub200' (and the other paper datasets)
-
-# %% ../nbs/09_apps.ipynb #c030
 def _target_splits(ctx:AnalysisContext, dataset:str|None, dataset_options:dict, data_root) -> tuple[ImageData, ImageData]:
     "The target of an application: the run's target, or a registered dataset; in the trajectory's geometry."
     if dataset is None: tr, te = ctx.target_train, ctx.target_test
@@ -181,7 +162,7 @@ def _write_table(path:Path, rows:list[dict], sort:list) -> pd.DataFrame:
     atomic_write(path, lambda p: df.to_csv(p, index=False))
     return df
 
-# %% ../nbs/09_apps.ipynb #c031
+# %% ../nbs/09_apps.ipynb #c029
 @register_analysis('imprinting')
 def imprinting_analysis(ctx:AnalysisContext, # the run
                         checkpoints:list|None=None, # epochs of the checkpoints to evaluate (default: all)
@@ -227,12 +208,12 @@ def imprinting_analysis(ctx:AnalysisContext, # the run
         rows += [dict(common, **r) for r in got['rows']]
     return _write_table(ctx.layout.root/'imprinting.csv', rows, ['mode', 'epoch', 'metric', 'shots', 'draw'])
 
-# %% ../nbs/09_apps.ipynb #c038
+# %% ../nbs/09_apps.ipynb #c036
 def tokenize(caption:str) -> list[str]:
     "Lower-case word tokens of a caption (runs of letters and digits, hyphenated words kept whole)."
     return re.findall(r'[a-z0-9]+(?:-[a-z0-9]+)*', caption.lower())
 
-# %% ../nbs/09_apps.ipynb #c041
+# %% ../nbs/09_apps.ipynb #c039
 @dataclass
 class Vocabulary:
     "Words to ids (0: padding, 1: unknown) and the longest caption allowed, in words."
@@ -263,7 +244,7 @@ def build_vocabulary(captions:list[str], # training captions
     words = [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= min_count][:max_size - 2]
     return Vocabulary(['<pad>', '<unk>'] + words, max_length)
 
-# %% ../nbs/09_apps.ipynb #c044
+# %% ../nbs/09_apps.ipynb #c042
 @dataclass
 class RetrievalSplit:
     "Images and captions of one split; `caption_image[j]` is the image caption `j` describes."
@@ -289,7 +270,7 @@ class RetrievalSplit:
         keep = (new[self.caption_image] >= 0).nonzero().view(-1)
         return RetrievalSplit(self.images.subset(idx), [self.captions[j] for j in keep], new[self.caption_image[keep]])
 
-# %% ../nbs/09_apps.ipynb #c046
+# %% ../nbs/09_apps.ipynb #c044
 def shapes10_retrieval(size:int=32, # image side (the checkpoints' geometry)
                        n_train:int=2000, n_val:int=500, n_test:int=500, # images per split (one caption each)
                        seed:int=5, # generator seed: not the pre-training set's (seed 0)
@@ -302,7 +283,7 @@ def shapes10_retrieval(size:int=32, # image side (the checkpoints' geometry)
     return {'train': split(tr, torch.arange(n_train), 'train'), 'val': split(tr, torch.arange(n_train, n_train + n_val), 'val'),
             'test': split(te, torch.arange(n_test), 'test')}
 
-# %% ../nbs/09_apps.ipynb #c049
+# %% ../nbs/09_apps.ipynb #c047
 _COCO_LAYOUT = 'ROOT/coco/{train2014,val2014}/<image>.jpg and ROOT/coco/annotations/captions_{train2014,val2014}.json'
 
 def read_coco_captions(annotations:str|Path, # a captions_*.json file
@@ -329,13 +310,13 @@ def coco_retrieval(root:str|Path, # data root holding coco/
         files, caps, links = read_coco_captions(ann/f'captions_{sub}.json')
         idx = torch.arange(len(files))[lo:hi]
         if not len(idx): raise ValueError(f'{ann}/captions_{sub}.json has too few images for the {name} split ({len(files)} images)')
-        x = decode_resized([folder/sub/files[i] for i in idx], size)
+        x = decode_file_list(FileList([folder/sub/files[i] for i in idx], [0]*len(idx), ['image'], f'coco/{sub}/{name}'), size, resize=size).images
         keep = ((links >= lo) & (links < lo + len(idx))).nonzero().view(-1)
         data = ImageData(x, torch.zeros(len(idx), dtype=torch.long), ['image'], f'coco/{sub}/{name}/{lo}-{lo + len(idx)}/s{size}')
         out[name] = RetrievalSplit(data, [caps[j] for j in keep], links[keep] - lo)
     return out
 
-# %% ../nbs/09_apps.ipynb #c053
+# %% ../nbs/09_apps.ipynb #c051
 class ImageProjection(nn.Module):
     "Frozen image features -> standardised (training statistics) -> linear -> L2-normalised joint embedding."
     def __init__(self, mean:Tensor, std:Tensor, joint_dim:int=64):
@@ -354,7 +335,7 @@ class TextEncoder(nn.Module):
         out, _ = self.gru(self.embed(tokens))
         return F.normalize(self.fc(out[torch.arange(len(tokens)), lengths - 1]), dim=1)
 
-# %% ../nbs/09_apps.ipynb #c057
+# %% ../nbs/09_apps.ipynb #c055
 def hardest_negative_triplet_loss(images:Tensor, # (B, J) image embeddings; row b is the image of caption b
                                   captions:Tensor, # (B, J) caption embeddings
                                   image_ids:Tensor, # (B,) which image each row shows (equal ids are not negatives)
@@ -369,7 +350,7 @@ def hardest_negative_triplet_loss(images:Tensor, # (B, J) image embeddings; row 
     if not hardest: return cost_caption.sum() + cost_image.sum()
     return cost_caption.max(1).values.sum() + cost_image.max(0).values.sum()
 
-# %% ../nbs/09_apps.ipynb #c060
+# %% ../nbs/09_apps.ipynb #c058
 def retrieval_ranks(similarity:Tensor, # (N, M) image-caption similarities
                     caption_image:Tensor, # (M,) the image of every caption
                     chunk:int=1024, # rows ranked at once (bounds memory)
@@ -399,7 +380,7 @@ def recall_at_k(similarity:Tensor, # (N, M) image-caption similarities
     r = {f'i2t_r{k}': 100*(i2t < k).float().mean().item() for k in ks} | {f't2i_r{k}': 100*(t2i < k).float().mean().item() for k in ks}
     return r | {'rsum': sum(r.values())}
 
-# %% ../nbs/09_apps.ipynb #c064
+# %% ../nbs/09_apps.ipynb #c062
 @dataclass
 class RetrievalConfig:
     "The dual encoder and its training."
@@ -415,7 +396,7 @@ class RetrievalConfig:
     max_vocab: int = 10_000 # words kept
     max_length: int = 32 # longest caption allowed, in words
 
-# %% ../nbs/09_apps.ipynb #c065
+# %% ../nbs/09_apps.ipynb #c063
 def train_retrieval(features:Tensor, # (N, D) frozen image features of the training split
                     split:RetrievalSplit, # the training split
                     vocab:Vocabulary, # word ids
@@ -453,7 +434,7 @@ def evaluate_retrieval(img:ImageProjection, txt:TextEncoder, # a trained dual en
         t = torch.cat([txt(tokens[a:a + 1024], lengths[a:a + 1024]) for a in range(0, len(tokens), 1024)])
         return recall_at_k(img(features) @ t.T, split.caption_image)
 
-# %% ../nbs/09_apps.ipynb #c069
+# %% ../nbs/09_apps.ipynb #c067
 def _retrieval_splits(ctx, dataset, size, n_train, n_val, n_test, data_seed, data_root) -> dict:
     if dataset == 'shapes10': return shapes10_retrieval(size, n_train, n_val, n_test, data_seed)
     if dataset == 'coco': return coco_retrieval(data_root or getattr(ctx, 'data_root', None) or '.', size, n_train, n_val, n_test)
