@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, shutil, sys, time, traceback
 from pathlib import Path
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
 from .core import RunLayout, atomic_write, atomic_write_json, atomic_write_text, config_hash, file_sha256, provenance
 from .data import DATASETS, load_dataset, per_class_subset
@@ -22,7 +22,7 @@ import inadequate_nb.apps, inadequate_nb.selfsup  # register 'imprinting', 'retr
 
 # %% auto #0
 __all__ = ['PRESETS', 'Preset', 'paper_notebooks_dir', 'run_notebook', 'load_source', 'load_target', 'run_preset', 'report_steps',
-           'report_outputs', 'write_report', 'publish_outputs', 'main']
+           'report_outputs', 'write_report', 'publish_outputs', 'vary_preset', 'run_seed_study', 'main']
 
 # %% ../nbs/11_reproduce.ipynb #c005
 @dataclass
@@ -89,7 +89,7 @@ PRESETS.update(PAPER_PRESETS)
 # %% ../nbs/11_reproduce.ipynb #c011
 def paper_notebooks_dir() -> Path:
     "The folder of the paper notebooks (`nbs/paper` of the repository this package is installed from)."
-    d = Path(__file__).resolve().parent.parent/'nbs'/'paper'
+    import inadequate_nb; d = Path(inadequate_nb.__file__).resolve().parent.parent/'nbs'/'paper'
     if not d.is_dir(): raise FileNotFoundError(f'paper notebooks not found at {d}: install the package from a clone of the repository (pip install -e .)')
     return d
 
@@ -221,6 +221,44 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
     return copied
 
 # %% ../nbs/11_reproduce.ipynb #c023
+def vary_preset(preset:str|Preset, # a name in PRESETS, or a Preset
+                pretrain_seed:int|None=None, # another pre-training seed
+                analyses:list|None=None, # run only these analyses (default: the preset's)
+                notebooks:list|None=None, # run only these paper notebooks (default: the preset's)
+               ) -> Preset:
+    "The preset with another pre-training seed and/or fewer analyses and notebooks."
+    if isinstance(preset, str):
+        if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known presets: {', '.join(PRESETS)}")
+        preset = PRESETS[preset]
+    if not isinstance(preset, Preset): raise ValueError(f'{preset.name} is a paper-scale preset: run it as it is, or pass its own options')
+    for name in analyses or []:
+        if name not in ANALYSES: raise ValueError(f"unknown analysis {name!r}; known: {', '.join(ANALYSES)}")
+    for nb in notebooks or []:
+        if not (paper_notebooks_dir()/f'{nb}.ipynb').is_file(): raise ValueError(f'no paper notebook {nb!r} in {paper_notebooks_dir()}')
+    name = preset.name if pretrain_seed is None or pretrain_seed == preset.pretrain.seed else f'{preset.name}-seed{pretrain_seed}'
+    return replace(preset, name=name, pretrain=preset.pretrain if pretrain_seed is None else replace(preset.pretrain, seed=pretrain_seed),
+                   analyses=list(analyses) if analyses is not None else preset.analyses,
+                   notebooks=list(notebooks) if notebooks is not None else preset.notebooks)
+
+# %% ../nbs/11_reproduce.ipynb #c026
+def run_seed_study(preset:str|Preset, # a name in PRESETS, or a Preset
+                   seeds:list, # pre-training seeds (at least 2)
+                   out:str|Path, # the study folder: OUT/seedN per seed, figures in OUT/figures
+                   data_root:str|Path|None=None, download:bool=False, device:str|None=None, progress:bool=True,
+                  ) -> dict:
+    "Figure 1 over several pre-training seeds: one transfer sweep per seed, then `fig1_seeds`; {'runs', 'notebook'}."
+    seeds = list(dict.fromkeys(int(s) for s in seeds))
+    if len(seeds) < 2: raise ValueError(f'a seed study needs at least 2 distinct pre-training seeds, got {seeds}')
+    base = vary_preset(preset); out = Path(out); runs = {}
+    for s in seeds:
+        p = replace(vary_preset(base, pretrain_seed=s, analyses=['transfer'], notebooks=[]), name=f'{base.name}-seed{s}')
+        run_preset(p, out/f'seed{s}', data_root, download, device, progress); runs[s] = RunLayout(out/f'seed{s}')
+    layout = RunLayout(out)
+    params = {'preset': base.name, 'results': ','.join(str(r.results.resolve()) for r in runs.values()),
+              'pretrain_seeds': ','.join(map(str, runs)), 'out_dir': str(layout.root.resolve())}
+    return {'runs': runs, 'notebook': run_notebook('fig1_seeds', layout, params)}
+
+# %% ../nbs/11_reproduce.ipynb #c028
 def main(argv:list|None=None) -> int:
     "The `inadequate-nb` command line."
     ap = argparse.ArgumentParser(prog='inadequate-nb', description='Inadequately pre-trained models in transfer learning: the reference implementation.')
@@ -233,6 +271,15 @@ def main(argv:list|None=None) -> int:
     r.add_argument('--device', help='cpu, cuda, ... (default: the preset\'s device if present, else cpu)')
     r.add_argument('--publish', help='also copy figures, tables, results.csv and REPORT.md to this folder')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
+    r.add_argument('--pretrain-seed', type=int, help="another pre-training seed (the run is named PRESET-seedN)")
+    r.add_argument('--analyses', help='comma-separated analyses to run instead of the preset\'s (e.g. transfer)')
+    r.add_argument('--notebooks', help='comma-separated paper notebooks to run instead of the preset\'s (e.g. fig1_toy; empty: none)')
+    sd = sub.add_parser('seeds', help='Figure 1 over several pre-training seeds of a preset (transfer sweep per seed, then fig1_seeds)')
+    sd.add_argument('--preset', default='toy', help=f"one of {', '.join(PRESETS)}")
+    sd.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='pre-training seeds')
+    sd.add_argument('--out', help='study folder (default runs/PRESET-seeds)')
+    sd.add_argument('--data-root', help='root of real datasets'); sd.add_argument('--download', action='store_true')
+    sd.add_argument('--device'); sd.add_argument('--quiet', action='store_true')
     sub.add_parser('presets', help='list the presets')
     add_datasets_parser(sub); add_select_parser(sub); add_import_parser(sub)
     a = ap.parse_args(argv)
@@ -243,10 +290,19 @@ def main(argv:list|None=None) -> int:
         if a.command == 'presets':
             for p in PRESETS.values(): print(f'{p.name:12s} {p.description}')
             return 0
-        r = run_preset(a.preset, a.out or f'runs/{a.preset}', a.data_root, a.download, a.device, not a.quiet, a.publish)
+        if a.command == 'seeds':
+            out = a.out or f'runs/{a.preset}-seeds'
+            r = run_seed_study(a.preset, a.seeds, out, a.data_root, a.download, a.device, not a.quiet)
+            print(f"done: {Path(out)/'figures'} (notebook {r['notebook']})"); return 0
+        preset = a.preset
+        if a.pretrain_seed is not None or a.analyses or a.notebooks is not None:
+            split = lambda v: [x for x in v.split(',') if x] if v is not None else None
+            preset = vary_preset(a.preset, a.pretrain_seed, split(a.analyses), split(a.notebooks))
+        out = a.out or f'runs/{getattr(preset, "name", preset)}'
+        r = run_preset(preset, out, a.data_root, a.download, a.device, not a.quiet, a.publish)
     except (ValueError, FileNotFoundError, KeyError) as e:
         print(f'inadequate-nb: error: {e}', file=sys.stderr); return 2
     if r['failures']:
         print('inadequate-nb: these notebooks failed:\n  ' + '\n  '.join(r['failures']), file=sys.stderr); return 1
-    print(f"done: {Path(a.out or f'runs/{a.preset}')/'REPORT.md'}")
+    print(f"done: {Path(out)/'REPORT.md'}")
     return 0

@@ -1,0 +1,44 @@
+"Figure 1 over pre-training seeds (`inadequate-nb seeds`), on the quick preset."
+import pandas as pd
+import pytest
+from conftest import cli
+
+
+@pytest.fixture(scope='module')
+def study(tmp_path_factory):
+    out = tmp_path_factory.mktemp('seeds')
+    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, '--out', out, '--quiet')
+    return out, p
+
+
+def test_one_sweep_per_seed_and_the_figure(study):
+    out, p = study
+    a, b = (pd.read_csv(out/f'seed{s}'/'results.csv') for s in (0, 1))
+    assert len(a) == len(b) == 3*(1 + 2*2 + 1)  # the quick preset's transfer sweep, nothing else
+    assert (a.checkpoint != b.checkpoint).all()  # another seed, other weights
+    assert not (out/'seed0'/'spectral.csv').exists() and not (out/'seed0'/'notebooks').exists()
+    per_seed = pd.read_csv(out/'figures'/'fig1_seeds_quick_per_seed.csv')
+    assert sorted(per_seed.pretrain_seed.unique()) == [0, 1] and set(per_seed['mode']) == {'fe_paper', 'fe_converged', 'ft'}
+    summary = pd.read_csv(out/'figures'/'fig1_seeds_quick_summary.csv')
+    assert (summary.pretrain_seeds == 2).all() and summary.peak_before_last.between(0, 2).all()
+    for f in ('fig1_seeds_quick.png', 'fig1_seeds_quick.pdf', 'fig1_seeds_quick_summary.md'):
+        assert (out/'figures'/f).stat().st_size > 0, f
+    # the per-seed table agrees with the run's own results
+    fe = a[a['mode'] == 'fe_converged'].groupby('epoch').accuracy.mean()
+    row = per_seed[(per_seed.pretrain_seed == 0) & (per_seed['mode'] == 'fe_converged')].iloc[0]
+    assert row.best_epoch == fe.idxmax() and abs(row.best - 100*fe.max()) < 1e-9
+
+
+def test_rerun_recomputes_nothing(study):
+    out, _ = study
+    stamp = lambda: {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and p.suffix in ('.pt', '.json', '.ipynb', '.png')}
+    tables = lambda: {p: p.read_text() for p in out.rglob('*.csv')}
+    before, content = stamp(), tables()
+    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, '--out', out, '--quiet')
+    assert stamp() == before and tables() == content and 'notebook skipped' in p.stdout
+    assert p.stdout.count('0 rows computed, 18 reused') == 2 and p.stdout.count('complete, nothing trained') == 2
+
+
+def test_one_seed_is_refused(tmp_path):
+    p = cli('seeds', '--preset', 'quick', '--seeds', 3, 3, '--out', tmp_path, check=False)
+    assert p.returncode == 2 and 'at least 2 distinct pre-training seeds' in p.stderr
