@@ -16,7 +16,7 @@ from .data import ImageData, register_dataset, load_dataset, augment_batch, to_g
 from .models import penultimate_features
 from .pretrain import Trajectory, learning_rate, PretrainConfig
 from .probes import _one_cpu_thread
-from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analysis, train_whole_network
+from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analysis, train_whole_network, drawn_training_images
 
 # %% auto #0
 __all__ = ['split_classes', 'draw_shots', 'imprint_weights', 'CosineClassifier', 'ImprintingConfig', 'tune_base',
@@ -179,6 +179,10 @@ def imprinting_analysis(ctx:AnalysisContext, # the run
     pool_y = train.labels[pool]
     for n in cfg.shots: draw_shots(pool_y, novel, n, 0, train.classes)  # too many shots fails now, not after hours
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'imprinting-rows')
+    # frozen features of the pool only; on the run's target with the FE sweep's per-class size, the sweep's cached ones
+    shared = dataset is None and ctx.transfer is not None and cfg.n_per_class == ctx.transfer.n_per_class
+    feature_images, pool_rows = drawn_training_images(train, cfg.n_per_class, sorted({cfg.seed} | (set(ctx.transfer.seeds) if shared else set())))
+    pool_rows = pool_rows[cfg.seed]
     jobs = [(e, m) for e in (traj.epochs if checkpoints is None else checkpoints) for m in cfg.modes]
     rows = []
     for epoch, mode in tqdm(jobs, desc='imprinting', disable=not ctx.progress):
@@ -190,8 +194,8 @@ def imprinting_analysis(ctx:AnalysisContext, # the run
             t0 = time.time()
             is_base = torch.isin(test.labels, torch.tensor(base))
             if mode == 'frozen':
-                tr, te = cache.get(traj, epoch, train), cache.get(traj, epoch, test)
-                trx, tex, wb = tr['features'][pool], te['features'], None
+                tr, te = cache.get(traj, epoch, feature_images), cache.get(traj, epoch, test)
+                trx, tex, wb = tr['features'][pool_rows], te['features'], None
             else:
                 sel = pool[torch.isin(pool_y, torch.tensor(base))]
                 tuned = tune_base(traj.load(epoch), train.subset(sel), cfg, ctx.device)
