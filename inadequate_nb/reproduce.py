@@ -245,8 +245,9 @@ def run_seed_study(preset:str|Preset, # a name in PRESETS, or a Preset
                    seeds:list, # pre-training seeds (at least 2)
                    out:str|Path, # the study folder: OUT/seedN per seed, figures in OUT/figures
                    data_root:str|Path|None=None, download:bool=False, device:str|None=None, progress:bool=True,
+                   publish:str|Path|None=None, # also copy the figures, the notebook and each seed's results.csv here
                   ) -> dict:
-    "Figure 1 over several pre-training seeds: one transfer sweep per seed, then `fig1_seeds`; {'runs', 'notebook'}."
+    "Figure 1 over several pre-training seeds: one transfer sweep per seed, then `fig1_seeds`; {'runs', 'notebook', 'published'}."
     seeds = list(dict.fromkeys(int(s) for s in seeds))
     if len(seeds) < 2: raise ValueError(f'a seed study needs at least 2 distinct pre-training seeds, got {seeds}')
     base = vary_preset(preset); out = Path(out); runs = {}
@@ -256,7 +257,14 @@ def run_seed_study(preset:str|Preset, # a name in PRESETS, or a Preset
     layout = RunLayout(out)
     params = {'preset': base.name, 'results': ','.join(str(r.results.resolve()) for r in runs.values()),
               'pretrain_seeds': ','.join(map(str, runs)), 'out_dir': str(layout.root.resolve())}
-    return {'runs': runs, 'notebook': run_notebook('fig1_seeds', layout, params)}
+    ran = run_notebook('fig1_seeds', layout, params); copied = []
+    if publish:
+        dest = Path(publish)
+        files = [(f, dest/'figures'/f.name) for f in sorted(layout.figures.glob('fig1_seeds_*'))]
+        files += [(layout.notebooks/'fig1_seeds.ipynb', dest/'notebooks'/'fig1_seeds.ipynb')]
+        files += [(r.results, dest/'seeds'/f'seed{s}_results.csv') for s, r in runs.items()]
+        copied = [atomic_write(d, lambda p, f=f: shutil.copyfile(f, p)) for f, d in files]
+    return {'runs': runs, 'notebook': ran, 'published': copied}
 
 # %% ../nbs/11_reproduce.ipynb #c028
 def main(argv:list|None=None) -> int:
@@ -280,6 +288,7 @@ def main(argv:list|None=None) -> int:
     sd.add_argument('--out', help='study folder (default runs/PRESET-seeds)')
     sd.add_argument('--data-root', help='root of real datasets'); sd.add_argument('--download', action='store_true')
     sd.add_argument('--device'); sd.add_argument('--quiet', action='store_true')
+    sd.add_argument('--publish', help='also copy the figures, the notebook and each seed\'s results.csv to this folder')
     sub.add_parser('presets', help='list the presets')
     add_datasets_parser(sub); add_select_parser(sub); add_import_parser(sub)
     a = ap.parse_args(argv)
@@ -292,7 +301,7 @@ def main(argv:list|None=None) -> int:
             return 0
         if a.command == 'seeds':
             out = a.out or f'runs/{a.preset}-seeds'
-            r = run_seed_study(a.preset, a.seeds, out, a.data_root, a.download, a.device, not a.quiet)
+            r = run_seed_study(a.preset, a.seeds, out, a.data_root, a.download, a.device, not a.quiet, a.publish)
             print(f"done: {Path(out)/'figures'} (notebook {r['notebook']})"); return 0
         preset = a.preset
         if a.pretrain_seed is not None or a.analyses or a.notebooks is not None:

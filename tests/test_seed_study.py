@@ -7,7 +7,7 @@ from conftest import cli
 @pytest.fixture(scope='module')
 def study(tmp_path_factory):
     out = tmp_path_factory.mktemp('seeds')
-    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, '--out', out, '--quiet')
+    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, '--out', out, '--quiet', '--publish', out/'published')
     return out, p
 
 
@@ -22,7 +22,9 @@ def test_one_sweep_per_seed_and_the_figure(study):
     summary = pd.read_csv(out/'figures'/'fig1_seeds_quick_summary.csv')
     assert (summary.pretrain_seeds == 2).all() and summary.peak_before_last.between(0, 2).all()
     for f in ('fig1_seeds_quick.png', 'fig1_seeds_quick.pdf', 'fig1_seeds_quick_summary.md'):
-        assert (out/'figures'/f).stat().st_size > 0, f
+        assert (out/'figures'/f).stat().st_size > 0 and (out/'published'/'figures'/f).read_bytes() == (out/'figures'/f).read_bytes(), f
+    assert (out/'published'/'notebooks'/'fig1_seeds.ipynb').is_file()
+    assert (out/'published'/'seeds'/'seed1_results.csv').read_text() == (out/'seed1'/'results.csv').read_text()
     # the per-seed table agrees with the run's own results
     fe = a[a['mode'] == 'fe_converged'].groupby('epoch').accuracy.mean()
     row = per_seed[(per_seed.pretrain_seed == 0) & (per_seed['mode'] == 'fe_converged')].iloc[0]
@@ -31,10 +33,11 @@ def test_one_sweep_per_seed_and_the_figure(study):
 
 def test_rerun_recomputes_nothing(study):
     out, _ = study
-    stamp = lambda: {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and p.suffix in ('.pt', '.json', '.ipynb', '.png')}
-    tables = lambda: {p: p.read_text() for p in out.rglob('*.csv')}
+    run_files = lambda: [p for p in out.rglob('*') if p.is_file() and 'published' not in p.relative_to(out).parts]  # publishing copies again
+    stamp = lambda: {p: p.stat().st_mtime_ns for p in run_files() if p.suffix in ('.pt', '.json', '.ipynb', '.png')}
+    tables = lambda: {p: p.read_text() for p in run_files() if p.suffix == '.csv'}
     before, content = stamp(), tables()
-    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, '--out', out, '--quiet')
+    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, '--out', out, '--quiet', '--publish', out/'published')
     assert stamp() == before and tables() == content and 'notebook skipped' in p.stdout
     assert p.stdout.count('0 rows computed, 18 reused') == 2 and p.stdout.count('complete, nothing trained') == 2
 
