@@ -158,17 +158,20 @@ def fit_logistic_regression(x:Tensor, # (N, D) standardised features
                             init:tuple[Tensor, Tensor]|None=None, # warm start `(W, b)`; default zeros
                            ) -> tuple[Tensor, Tensor]:
     "Weights `(W, b)` of a multinomial logistic regression with L2 penalty `l2`, fitted to convergence by L-BFGS."
-    x = x.double(); N, D = x.shape
-    W = torch.zeros(D, num_classes, dtype=x.dtype, device=x.device) if init is None else init[0].detach().clone().double()
-    b = torch.zeros(num_classes, dtype=x.dtype, device=x.device) if init is None else init[1].detach().clone().double()
-    W.requires_grad_(); b.requires_grad_()
-    opt = torch.optim.LBFGS([W, b], lr=1, max_iter=max_iter, max_eval=2 * max_iter, tolerance_grad=tol,
-                            tolerance_change=1e-12, history_size=20, line_search_fn='strong_wolfe')
-    def closure():
-        with torch.no_grad(): loss, W.grad, b.grad = logistic_regression_loss(W, b, x, y, l2)
-        return loss
-    with _one_cpu_thread(): opt.step(closure)
-    return W.detach(), b.detach()
+    from scipy.optimize import minimize
+    device, x, y = x.device, x.detach().double().cpu(), y.cpu()
+    (N, D), C = x.shape, num_classes
+    w0 = (torch.zeros(D*C + C, dtype=torch.float64) if init is None
+          else torch.cat([init[0].detach().double().cpu().reshape(-1), init[1].detach().double().cpu()]))
+    def loss_and_gradient(w):
+        w = torch.from_numpy(w)
+        loss, gW, gb = logistic_regression_loss(w[:D*C].view(D, C), w[D*C:], x, y, l2)
+        return loss.item(), torch.cat([gW.reshape(-1), gb]).numpy()
+    with _one_cpu_thread():
+        r = minimize(loss_and_gradient, w0.numpy(), jac=True, method='L-BFGS-B',
+                     options=dict(maxiter=max_iter, maxfun=2*max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+    w = torch.from_numpy(r.x)
+    return w[:D*C].view(D, C).clone().to(device), w[D*C:].clone().to(device)
 
 # %% ../nbs/04_probes.ipynb #c036
 def logistic_regression_probe(train_x, train_y, # (N, D) features and (N,) labels to fit on
