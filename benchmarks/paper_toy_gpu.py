@@ -122,11 +122,9 @@ def worker(args):
 
 
 def run(args):
-    from inadequate_nb.core import RunLayout, atomic_write, atomic_write_json, file_sha256
-    from inadequate_nb.pretrain import pretrain, source_accuracy
-    from inadequate_nb.models import build_model, save_checkpoint
+    from inadequate_nb.core import RunLayout, atomic_write_json
+    from inadequate_nb.pretrain import Trajectory
     from inadequate_nb.reproduce import PRESETS, load_source
-    from inadequate_nb.transfer import results_frame
     start = time.time(); deadline = start + args.budget
     report = Path(args.report); report.mkdir(parents=True, exist_ok=True)
     timings = dict(device=torch.cuda.get_device_name(0) if args.device == 'cuda' else platform.processor() or 'cpu', preset=args.preset, torch=torch.__version__, python=platform.python_version(),
@@ -141,7 +139,6 @@ def run(args):
     torch.backends.cudnn.benchmark = True
     done = layout.trajectory/'manifest.json'
     if done.is_file() and json.loads(done.read_text()).get('complete'):  # a finished trajectory in --out: go on to transfer
-        from inadequate_nb.pretrain import Trajectory
         traj = Trajectory(layout.trajectory); save(reused_trajectory_epochs=traj.epochs)
     else: traj = _pretrain_in_budget(args, preset, train, test, layout, deadline, save)
     (report/'manifest.json').write_text((layout.trajectory/'manifest.json').read_text())
@@ -165,7 +162,7 @@ def _pretrain_in_budget(args, preset, train, test, layout, deadline, save):
     file_sha256(save_checkpoint(cal_dir/'timing.pt', m, cfg.arch, cfg.arch_kwargs, train.num_classes))
     record_s = 1.2*(time.time() - t2)
     pre_budget = args.pretrain_share*(deadline - time.time())
-    saves = [e for e in preset.pretrain.save_epochs]
+    saves = preset.pretrain.save_epochs
     def fits(E): return E*epoch_s + record_s*len([e for e in saves if e <= E] + [E]) <= pre_budget
     E = max(e for e in range(1, preset.pretrain.epochs + 1) if e == 1 or fits(e))
     save(first_slice_s=round(t1 - t, 1), epoch_s_estimate=round(epoch_s, 2), checkpoint_s_estimate=round(record_s, 2),

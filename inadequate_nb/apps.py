@@ -175,7 +175,7 @@ def imprinting_analysis(ctx:AnalysisContext, # the run
     cfg = ImprintingConfig(**config); traj = ctx.trajectory
     train, test = _target_splits(ctx, dataset, dataset_options, data_root)
     base, novel = split_classes(train.num_classes, cfg.n_base)
-    pool = torch.arange(len(train)) if cfg.n_per_class is None else per_class_indices(train.labels, cfg.n_per_class, cfg.seed, train.classes)
+    pool = per_class_indices(train.labels, cfg.n_per_class, cfg.seed, train.classes)
     pool_y = train.labels[pool]
     for n in cfg.shots: draw_shots(pool_y, novel, n, 0, train.classes)  # too many shots fails now, not after hours
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'imprinting-rows')

@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 import numpy as np, pandas as pd, scipy.stats, torch
 from tqdm.auto import tqdm
 from .core import RunLayout, atomic_write, provenance
-from .data import ImageData, per_class_indices, to_geometry
+from .data import ImageData, to_geometry
 from .pretrain import Trajectory
 from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, drawn_training_images,
                                     FineTuneConfig, fe_accuracy)

@@ -254,11 +254,12 @@ def load_imagefolder(split='train', root=None, download=False, path:str|None=Non
 
 # %% ../nbs/01_data.ipynb #c035
 def per_class_indices(labels:torch.Tensor, # (N,) class ids
-                      n_per_class:int, # indices drawn from each class
+                      n_per_class:int|None, # indices drawn from each class (None: every index)
                       seed:int=0, # which random draw
                       classes:list|None=None, # class names, for the error message
                      ) -> torch.Tensor:
-    "Sorted indices of a seeded random draw of `n_per_class` samples of every class."
+    "Sorted indices of a seeded random draw of `n_per_class` samples of every class (all of them if `n_per_class` is None)."
+    if n_per_class is None: return torch.arange(len(labels))
     g = torch.Generator().manual_seed(seed); idx = []
     for c in range(int(labels.max()) + 1 if classes is None else len(classes)):
         members = (labels == c).nonzero().view(-1)

@@ -408,10 +408,6 @@ def _rows(plan:list, results:list, meta:dict, config:SpectralConfig) -> list[dic
                           accuracy=r[comp], k_train=r['k_train'], k_test=r['k_test'], main_energy=r['main_energy']) for comp in ('F_m', 'F_r')]
     return rows
 
-def _subset(labels:Tensor, n_per_class:int|None, seed:int, classes:list) -> Tensor:
-    "The transfer sweep's training subset of a seed."
-    return torch.arange(len(labels)) if n_per_class is None else per_class_indices(labels, n_per_class, seed, classes)
-
 def _check_batch(config:SpectralConfig, C:int):
     if config.mode == 'batch' and config.batch_size < C:
         raise ValueError(f'batch_size={config.batch_size} is smaller than the number of classes ({C}): a batch could not hold every class; use batch_size >= {C} (the paper uses 128) or mode="whole"')
@@ -473,7 +469,7 @@ def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # t
         entry, tuned = trajectory.entry(e), {}
         def ft_entry(seed):
             if seed not in tuned:
-                tuned[seed] = fine_tuned_features(trajectory, e, train, test, _subset(train.labels, n_per_class, seed, train.classes), ft, seed, folder, device, config.ft_threads)
+                tuned[seed] = fine_tuned_features(trajectory, e, train, test, per_class_indices(train.labels, n_per_class, seed, train.classes), ft, seed, folder, device, config.ft_threads)
             return tuned[seed]
         def get(seed):
             t = ft_entry(seed); what = f'fine-tuned features of epoch {e}, seed {seed}'
@@ -508,7 +504,7 @@ def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the 
             r = store.get(key)
             if r is None:
                 if mode == 'FE': f = cache.get(trajectory, e, test)['features']
-                else: f = fine_tuned_features(trajectory, e, train, test, _subset(train.labels, n_per_class, ft_seed, train.classes), ft, ft_seed, folder, device, config.ft_threads)['test_features']
+                else: f = fine_tuned_features(trajectory, e, train, test, per_class_indices(train.labels, n_per_class, ft_seed, train.classes), ft, ft_seed, folder, device, config.ft_threads)['test_features']
                 emb = tsne_embedding(_checked(f[rows_idx], f'{mode} test features of epoch {e}'), config.tsne_seed, config.tsne_perplexity, config.tsne_threads)
                 r = store.put(key, {'x': emb[:, 0].tolist(), 'y': emb[:, 1].tolist()})
             out.append(pd.DataFrame(dict(epoch=e, checkpoint=sha[:16], mode=mode, ft_seed=ft_seed if mode == 'FT' else -1, index=rows_idx.numpy(),

@@ -140,8 +140,7 @@ def drawn_training_images(train:ImageData, # the target's train split (in the tr
                           seeds:list, # the seeds whose draws are needed
                          ) -> tuple[ImageData, dict]:
     "The images of `train` that some seed draws (`train` itself if that is all of it), and each seed's rows in them."
-    subsets = {s: torch.arange(len(train)) if n_per_class is None else per_class_indices(train.labels, n_per_class, s, train.classes)
-               for s in seeds}
+    subsets = {s: per_class_indices(train.labels, n_per_class, s, train.classes) for s in seeds}
     drawn = torch.cat(list(subsets.values())).unique()
     if len(drawn) == len(train): return train, subsets
     images = train.subset(drawn, key=f'{train.key}[drawn: {n_per_class} per class, seeds {sorted(set(seeds))}]')
