@@ -5,6 +5,7 @@
 # %% ../nbs/04_probes.ipynb #c001
 from __future__ import annotations
 import math, contextlib
+import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 
@@ -135,17 +136,19 @@ def stratified_holdout(y:Tensor, # (N,) integer labels
     return torch.cat(fit).sort().values, torch.cat(held).sort().values
 
 # %% ../nbs/04_probes.ipynb #c029
-def logistic_regression_loss(W:Tensor, # (D, C) weights
-                             b:Tensor, # (C,) bias
-                             x:Tensor, # (N, D) standardised features
-                             y:Tensor, # (N,) integer labels
+def logistic_regression_loss(W:np.ndarray, # (D, C) weights
+                             b:np.ndarray, # (C,) bias
+                             x:np.ndarray, # (N, D) standardised features
+                             y:np.ndarray, # (N,) integer labels
                              l2:float, # L2 strength on W
-                            ) -> tuple[Tensor, Tensor, Tensor]:
-    "Mean cross-entropy plus `l2/2 * |W|^2`, and its gradients with respect to `W` and `b`."
-    z = x @ W + b
-    lse = torch.logsumexp(z, 1)
-    loss = (lse - z.gather(1, y[:, None]).squeeze(1)).mean() + 0.5 * l2 * (W * W).sum()
-    p = torch.softmax(z, 1); p[torch.arange(len(y)), y] -= 1
+                            ) -> tuple[float, np.ndarray, np.ndarray]:
+    "Mean cross-entropy plus `l2/2 * |W|^2`, and its gradients with respect to `W` and `b` (NumPy float64; CPU tensors are accepted)."
+    W, b, x, y = (np.asarray(a) for a in (W, b, x, y))
+    rows = np.arange(len(y))
+    z = x @ W; z += b; z -= z.max(1, keepdims=True)  # shifted logits: exp cannot overflow
+    p = np.exp(z); s = p.sum(1)
+    loss = float((np.log(s) - z[rows, y]).mean() + 0.5 * l2 * (W * W).sum())
+    p /= s[:, None]; p[rows, y] -= 1  # softmax minus one-hot
     return loss, x.T @ p / len(y) + l2 * W, p.mean(0)
 
 # %% ../nbs/04_probes.ipynb #c032
@@ -159,17 +162,16 @@ def fit_logistic_regression(x:Tensor, # (N, D) standardised features
                            ) -> tuple[Tensor, Tensor]:
     "Weights `(W, b)` of a multinomial logistic regression with L2 penalty `l2`, fitted to convergence by L-BFGS."
     from scipy.optimize import minimize
-    device, x, y = x.device, x.detach().double().cpu(), y.cpu()
+    device = x.device
+    x, y = np.ascontiguousarray(x.detach().double().cpu().numpy()), y.cpu().numpy()
     (N, D), C = x.shape, num_classes
-    w0 = (torch.zeros(D*C + C, dtype=torch.float64) if init is None
-          else torch.cat([init[0].detach().double().cpu().reshape(-1), init[1].detach().double().cpu()]))
+    w0 = (np.zeros(D*C + C) if init is None
+          else np.concatenate([init[0].detach().double().cpu().numpy().ravel(), init[1].detach().double().cpu().numpy()]))
     def loss_and_gradient(w):
-        w = torch.from_numpy(w)
-        loss, gW, gb = logistic_regression_loss(w[:D*C].view(D, C), w[D*C:], x, y, l2)
-        return loss.item(), torch.cat([gW.reshape(-1), gb]).numpy()
-    with _one_cpu_thread():
-        r = minimize(loss_and_gradient, w0.numpy(), jac=True, method='L-BFGS-B',
-                     options=dict(maxiter=max_iter, maxfun=2*max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+        loss, gW, gb = logistic_regression_loss(w[:D*C].reshape(D, C), w[D*C:], x, y, l2)
+        return loss, np.concatenate([gW.ravel(), gb])
+    r = minimize(loss_and_gradient, w0, jac=True, method='L-BFGS-B',
+                 options=dict(maxiter=max_iter, maxfun=2*max_iter, gtol=tol, ftol=1e-12, maxcor=20))
     w = torch.from_numpy(r.x)
     return w[:D*C].view(D, C).clone().to(device), w[D*C:].clone().to(device)
 
