@@ -14,7 +14,7 @@ from .data import ImageData, augment_batch, to_device
 from .models import build_model, channel_stats, save_checkpoint, load_checkpoint, model_from_checkpoint, CheckpointError
 
 # %% auto #0
-__all__ = ['PretrainConfig', 'learning_rate', 'source_accuracy', 'Trajectory', 'pretrain']
+__all__ = ['PretrainConfig', 'learning_rate', 'source_accuracy', 'Trajectory', 'run_hash', 'pretrain']
 
 # %% ../nbs/03_pretrain.ipynb #c005
 @dataclass
@@ -36,6 +36,7 @@ class PretrainConfig:
     flip: bool = True # random horizontal flips
     label_smoothing: float = 0.0
     eval_samples: int = 5000 # source-train images used to measure train accuracy at checkpoints
+    amp: bool = False # bfloat16 autocast of the training steps on a GPU (ignored on a CPU)
     seed: int = 0
     def __post_init__(self):
         if self.schedule not in ('cosine', 'step'): raise ValueError(f"schedule must be 'cosine' or 'step', got {self.schedule!r}")
@@ -99,6 +100,15 @@ class Trajectory:
     def __repr__(self): return f'Trajectory({str(self.path)!r}, epochs={self.epochs})'
 
 # %% ../nbs/03_pretrain.ipynb #c015
+def run_hash(config:PretrainConfig, # the recipe
+             source_key:str, # `ImageData.key` of the source
+            ) -> str:
+    "The identity of a pre-training run: its recipe and source (`amp` counted only when on)."
+    c = asdict(config)
+    if not c.get('amp'): c.pop('amp', None)  # runs made before the field existed trained in float32: same hash
+    return config_hash([c, source_key])
+
+# %% ../nbs/03_pretrain.ipynb #c017
 def _record(model, out, epoch, config, classes, train, test, arch_kwargs, manifest, log):
     path = out/f'epoch_{epoch:04d}.pt'
     metrics = dict(source_train_accuracy=source_accuracy(model, train, max_samples=config.eval_samples),
@@ -111,7 +121,7 @@ def _record(model, out, epoch, config, classes, train, test, arch_kwargs, manife
     atomic_write_json(out/'manifest.json', manifest)
     model.train()
 
-# %% ../nbs/03_pretrain.ipynb #c016
+# %% ../nbs/03_pretrain.ipynb #c018
 def pretrain(config:PretrainConfig, # the recipe
              train:ImageData, # source training set
              test:ImageData, # source test set (for the manifest's test accuracy)
@@ -122,7 +132,7 @@ def pretrain(config:PretrainConfig, # the recipe
             ) -> Trajectory:
     "Pre-train on the source, saving checkpoints at `config.save_epochs` into `out`; resumes if `out` has a run."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    key = config_hash([asdict(config), train.key])
+    key = run_hash(config, train.key)
     mf = out/'manifest.json'
     if mf.is_file():
         manifest = json.loads(mf.read_text())
@@ -148,6 +158,7 @@ def pretrain(config:PretrainConfig, # the recipe
     elif 0 in config.save_epochs: _record(model, out, 0, config, train.classes, train, test, arch_kwargs, manifest, {})
     steps = len(train)//config.batch_size
     images, labels = train.images.to(device), train.labels.to(device)  # the whole source lives where the model trains
+    amp_device = torch.device(device).type; amp = config.amp and amp_device == 'cuda'
     model.train(); t0 = time.time()
     bar = tqdm(range(start, config.epochs), desc='pre-training', disable=not progress, initial=start, total=config.epochs)
     for epoch in bar:
@@ -156,7 +167,8 @@ def pretrain(config:PretrainConfig, # the recipe
             idx = to_device(perm[i*config.batch_size:(i + 1)*config.batch_size], device)
             x = augment_batch(images[idx], g, config.crop_pad, config.flip).contiguous(memory_format=torch.channels_last)
             for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, config)
-            loss = F.cross_entropy(model(x), labels[idx], label_smoothing=config.label_smoothing)
+            with torch.autocast(amp_device, torch.bfloat16, enabled=amp):
+                loss = F.cross_entropy(model(x).float(), labels[idx], label_smoothing=config.label_smoothing)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); loss_sum += loss.detach()
         train_loss = loss_sum.item()/steps  # one synchronisation per epoch, not per step
         bar.set_postfix(loss=f'{train_loss:.3f}')
