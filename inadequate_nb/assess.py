@@ -343,6 +343,7 @@ SCORE_COLUMNS = ['epoch', 'checkpoint', 'seed', 'score', 'value', 'error', 'seco
 def score_checkpoints(ctx:AnalysisContext, # the run
                       scores:list|None=None, # score names (default: all of SCORES)
                       seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
+                      epochs:list|None=None, # checkpoints (default: all; a part lets several processes share the work)
                      ) -> pd.DataFrame:
     "Every score of every checkpoint on each seed's FE training subset, read from the feature cache; resumable."
     names = list(SCORES) if scores is None else list(scores)
@@ -354,7 +355,8 @@ def score_checkpoints(ctx:AnalysisContext, # the run
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'assess-rows')
     base = dict(target=ctx.target_train.key, n_per_class=n_per_class, **provenance())
     rows = []
-    for epoch in tqdm(traj.epochs, desc='assess', disable=not ctx.progress):
+    if missing := sorted(set(epochs or []) - set(traj.epochs)): raise ValueError(f'epochs {missing} are not checkpoints of {traj.path}: choose from {traj.epochs}')
+    for epoch in tqdm(traj.epochs if epochs is None else epochs, desc='assess', disable=not ctx.progress):
         sha = traj.entry(epoch)['sha256']
         keys = {(s, n): dict(checkpoint=sha, target=train_key, seed=s, n_per_class=n_per_class, score=n) for s in seeds for n in names}
         found = {k: store.get(key) for k, key in keys.items()}
@@ -581,7 +583,7 @@ def format_selection(selection:pd.DataFrame, # the table of `select_analysis`
               markdown_table(wide, '.2f')]
     return '\n'.join(lines)
 
-# %% ../nbs/07_assess.ipynb #c107
+# %% ../nbs/07_assess.ipynb #c109
 def add_select_parser(subparsers) -> argparse.ArgumentParser:
     "Add the `select` subcommand to the `inadequate-nb` command line (`subparsers` of `add_subparsers`)."
     s = subparsers.add_parser('select', help='recommend checkpoints of a finished run for FE and for FT, with the regret of every selector',
@@ -596,7 +598,7 @@ def add_select_parser(subparsers) -> argparse.ArgumentParser:
     s.add_argument('--quiet', action='store_true', help='no progress bars')
     return s
 
-# %% ../nbs/07_assess.ipynb #c108
+# %% ../nbs/07_assess.ipynb #c110
 def preset_of_run(run:str|Path, # a run folder
                   name:str|None=None, # the preset's name, if known
                  ):
@@ -619,7 +621,7 @@ def preset_of_run(run:str|Path, # a run folder
                          f"matches its pre-training configuration, source and target): pass --preset NAME")
     return fits[0]
 
-# %% ../nbs/07_assess.ipynb #c109
+# %% ../nbs/07_assess.ipynb #c111
 def run_select(args:argparse.Namespace, # parsed by the parser of `add_select_parser`
               ) -> int:
     "The `select` subcommand: print the recommended FE and FT checkpoints of a run and every selector's regret; exit status."
