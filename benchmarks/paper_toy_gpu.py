@@ -3,24 +3,30 @@
 `inadequate-nb reproduce --preset paper-toy` runs the paper's whole recipe (200 epochs, FT 100 epochs for every
 checkpoint and seed); this script is its time-boxed form for a GPU lent for minutes:
 
-1. it times a calibration slice of pre-training, then chooses the number of epochs E (at most the paper's 200) that
-   fits the pre-training share of the budget; the schedule is the preset's (cosine, lr 0.1, batch 128), compressed to E
-   epochs, and checkpoints are the preset's save epochs up to E plus E;
-2. it runs FE (both probes, 3 seeds) of every checkpoint, then FT (the preset's 100 epochs) of as many
-   (checkpoint, seed) pairs as the rest of the budget allows, in worker processes sharing the GPU; FT pairs are taken
-   seed 0 first, checkpoints in a spread order, so a cut leaves a coarse but complete curve;
-3. it writes results.csv, the trajectory manifest and timings.json (GPU, wall times, E) into --report.
+1. it times a calibration slice of pre-training (one and two epochs from scratch; the difference is an epoch without
+   fixed costs), then chooses the number of epochs E (at most the paper's 200) that leaves `--reserve` seconds of the
+   budget; the schedule is the preset's (cosine, lr 0.1, batch 128), compressed to E epochs if E < 200, with bfloat16
+   autocast (`--amp`, on by default); checkpoints are the preset's save epochs up to E, plus E;
+2. worker processes (started at once, at a lower CPU priority than the training process) run, for every checkpoint as
+   soon as it is written: FE (both probes, 3 seeds), the spectral FE sweep (Table 1's component probes and the
+   threshold map, probes on the CPU) and the transferability scores; once pre-training has finished, FT (the preset's
+   100 epochs) of as many (checkpoint, seed) pairs as the budget allows, seed 0 first over checkpoints in a spread
+   order, so a cut leaves a coarse but complete curve;
+3. it writes into --report: results.csv, the trajectory manifest, timings.json (GPU, wall times, E) and run.tar.gz
+   (every table and row store of the run, without checkpoints and features), with spectral.csv and assess.csv when
+   every checkpoint's spectral and score jobs finished.
 
-Every step goes through the package's own resumable functions (`pretrain`, `transfer_sweep`), so the numbers are the
-ones `inadequate-nb reproduce` would produce for the same checkpoints. `pack` makes the data small enough to travel:
-the CIFAR-10 JPEG bytes in one file, and MNIST with the train images outside the three 100-per-digit subsets zeroed
-(they are never read: FE and FT use only the subsets; test is complete).
+Every step goes through the package's own resumable functions (`pretrain`, `transfer_sweep`, `spectral_fe_sweep`,
+`score_checkpoints`), so the numbers are the ones `inadequate-nb reproduce` would produce for the same checkpoints.
+`pack` makes the data small enough to travel: the CIFAR-10 JPEG bytes in one file, and MNIST with the train images
+outside the three 100-per-digit subsets zeroed (they are never read: FE and FT use only the subsets; test is complete).
 
     python benchmarks/paper_toy_gpu.py pack --data-root ../shared/data --to .devdata
-    python benchmarks/paper_toy_gpu.py run --pack .devdata --out /tmp/paper-toy --report OUT --budget 480
+    python benchmarks/paper_toy_gpu.py run --pack .devdata --out /tmp/paper-toy --report OUT --budget 540
+    python benchmarks/paper_toy_gpu.py run --preset quick --device cpu --out /tmp/q --report /tmp/q-report --budget 120  # CPU smoke run
 """
 from __future__ import annotations
-import argparse, gzip, hashlib, json, os, shutil, platform, subprocess, sys, time
+import argparse, gzip, hashlib, json, os, shutil, platform, subprocess, sys, tarfile, threading, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch
@@ -91,33 +97,65 @@ def spread(xs:list) -> list:
     return order + [x for i, x in enumerate(xs) if i not in seen]
 
 
+PRIORITY = {'fe': 1, 'spectral': 2, 'ft0': 3, 'assess': 4, 'ft': 5}  # job files sort by this: FE first, then spectral, ...
+
+
+def post(jobs:Path, kind:str, epoch:int, seed:int|None=None, order:int=0):
+    "Write one job file; its name sorts by priority (seed-0 FT before the scores, other FT seeds last), then `order`."
+    prio = PRIORITY['ft0' if kind == 'ft' and seed == SEEDS[0] else kind]
+    name = f'{prio}{kind}_{order:03d}_{epoch:04d}_{"-" if seed is None else seed}'
+    if not any(jobs.glob(name + '.*')): (jobs/f'{name}.job').write_text(json.dumps(dict(kind=kind, epoch=epoch, seed=seed)))
+
+
+def done(jobs:Path, kind:str, epoch:int) -> bool: return any(jobs.glob(f'{PRIORITY[kind]}{kind}_*_{epoch:04d}_*.done'))
+
+
+def spectral_options(preset) -> dict:
+    "The preset's spectral options for the FE sweep alone (no FT-side rows, no t-SNE: those need fine-tuning)."
+    return dict(preset.analysis_options.get('spectral', {}), ft_seeds=0, tsne_samples=0)
+
+
 def worker(args):
-    "Take jobs from the job folder until none is left or the deadline is near; each job is one `transfer_sweep` call."
+    "Take jobs from the job folder until the main process has posted all and none is left, or the deadline is near."
     from inadequate_nb.core import RunLayout
+    from inadequate_nb.data import to_geometry
     from inadequate_nb.pretrain import Trajectory
     from inadequate_nb.reproduce import PRESETS, load_target
-    from inadequate_nb.transfer import transfer_sweep
+    from inadequate_nb.spectral import SpectralConfig, spectral_fe_sweep
+    from inadequate_nb.transfer import transfer_sweep, AnalysisContext, FeatureCache, ResultStore
+    from inadequate_nb.assess import score_checkpoints
+    os.nice(args.nice)  # while the main process pre-trains, it goes first
     torch.set_num_threads(args.threads)
     layout, preset = RunLayout(args.out), PRESETS[args.preset]
-    traj = Trajectory(layout.trajectory)
     train, test = load_target(preset, args.data_root)
-    jobs, ft_seconds = Path(args.out)/'jobs', None
+    jobs, ft_seconds = Path(args.out)/'jobs', args.ft_estimate
     while True:
         todo = sorted(jobs.glob('*.job'))
-        if not todo: return
+        if not todo:
+            if (jobs/'ALL_POSTED').exists() or time.time() > args.deadline: return
+            time.sleep(1); continue
         job = todo[0]
         try: mine = job.rename(job.with_suffix(f'.{os.getpid()}'))  # claim it atomically
         except FileNotFoundError: continue
-        j = json.loads(mine.read_text())
-        left = args.deadline - time.time()
-        if left < 10 or (j['kind'] == 'ft' and ft_seconds and left < 1.2*ft_seconds):
+        j, left = json.loads(mine.read_text()), args.deadline - time.time()
+        if left < 10 or (j['kind'] == 'ft' and left < 1.2*ft_seconds):
             mine.rename(jobs/(mine.stem + '.skipped')); continue
-        cfg = preset.transfer
-        cfg = (replace(cfg, ft_seeds=0) if j['kind'] == 'fe' else replace(cfg, seeds=[j['seed']], ft_seeds=1, fe_protocols=[]))
-        t0 = time.time()
-        transfer_sweep(traj, train, test, cfg, layout, epochs=[j['epoch']], device=args.device, progress=False)
-        if j['kind'] == 'ft': ft_seconds = time.time() - t0
-        print(f"[{os.getpid()}] {j['kind']} epoch {j['epoch']} seed {j.get('seed', '-')}: {time.time() - t0:.1f} s", flush=True)
+        traj, cfg, t0 = Trajectory(layout.trajectory), preset.transfer, time.time()  # re-read: the trajectory grows
+        if j['kind'] == 'fe':
+            transfer_sweep(traj, train, test, replace(cfg, ft_seeds=0), layout, epochs=[j['epoch']], device=args.device, progress=False)
+        elif j['kind'] == 'ft':
+            transfer_sweep(traj, train, test, replace(cfg, seeds=[j['seed']], ft_seeds=1, fe_protocols=[]), layout, epochs=[j['epoch']],
+                           device=args.device, progress=False)
+            ft_seconds = time.time() - t0
+        elif j['kind'] == 'spectral':  # as `spectral_analysis` calls it; the probes on the CPU, so the GPU stays with training
+            tr, te = (to_geometry(d, *traj.geometry) for d in (train, test))
+            sc = SpectralConfig(**spectral_options(preset))
+            spectral_fe_sweep(traj, tr, te, sc, FeatureCache(layout.features, args.device), ResultStore(layout.root/'cache'/'spectral-rows'),
+                              list(sc.seeds if sc.seeds is not None else cfg.seeds), cfg.n_per_class, epochs=[j['epoch']],
+                              device='cpu', progress=False, drawn_seeds=cfg.seeds)
+        elif j['kind'] == 'assess':
+            score_checkpoints(AnalysisContext(traj, train, test, layout, cfg, device=args.device, progress=False), epochs=[j['epoch']])
+        print(f"[{os.getpid()}] {j['kind']} epoch {j['epoch']} seed {j['seed']}: {time.time() - t0:.1f} s", flush=True)
         mine.rename(jobs/(mine.stem + '.done'))
 
 
@@ -127,22 +165,45 @@ def run(args):
     from inadequate_nb.reproduce import PRESETS, load_source
     start = time.time(); deadline = start + args.budget
     report = Path(args.report); report.mkdir(parents=True, exist_ok=True)
-    timings = dict(device=torch.cuda.get_device_name(0) if args.device == 'cuda' else platform.processor() or 'cpu', preset=args.preset, torch=torch.__version__, python=platform.python_version(),
-                   budget_s=args.budget)
+    timings = dict(device=torch.cuda.get_device_name(0) if args.device == 'cuda' else platform.processor() or 'cpu', preset=args.preset,
+                   torch=torch.__version__, python=platform.python_version(), cpus=os.cpu_count(), budget_s=args.budget, amp=args.amp,
+                   workers=args.workers)
     def save(**kw):
         timings.update(kw); timings['elapsed_s'] = round(time.time() - start, 1)
         atomic_write_json(report/'timings.json', timings); print(json.dumps(kw), flush=True)
     if args.pack:
         unpack(Path(args.pack), Path(args.data_root)); save(unpack_s=round(time.time() - start, 1))
     preset = PRESETS[args.preset]; layout = RunLayout(args.out)
+    jobs = Path(args.out)/'jobs'; shutil.rmtree(jobs, ignore_errors=True); jobs.mkdir(parents=True)
+    procs = [subprocess.Popen([sys.executable, __file__, 'worker', '--out', args.out, '--data-root', args.data_root, '--preset', args.preset,
+                               '--device', args.device, '--deadline', str(deadline - 20), '--ft-estimate', str(args.ft_estimate),
+                               '--threads', str(max(1, (os.cpu_count() or 2)//args.workers)), '--nice', '10'])
+             for _ in range(args.workers)]  # they load the target now and take analysis jobs as checkpoints appear
+    posted, stop = set(), threading.Event()
+    def post_analyses():
+        "Post FE for every new checkpoint, and spectral + scores for every checkpoint whose FE is done."
+        if not (layout.trajectory/'manifest.json').is_file(): return
+        for e in Trajectory(layout.trajectory).epochs:
+            if ('fe', e) not in posted: post(jobs, 'fe', e); posted.add(('fe', e))
+            if ('spectral', e) not in posted and done(jobs, 'fe', e):
+                post(jobs, 'spectral', e); post(jobs, 'assess', e); posted.add(('spectral', e))
+    def watch():
+        while not stop.is_set(): post_analyses(); stop.wait(2)
+    watcher = threading.Thread(target=watch, daemon=True); watcher.start()
     t = time.time(); train, test = load_source(preset, args.data_root); save(load_source_s=round(time.time() - t, 1))
     torch.backends.cudnn.benchmark = True
-    done = layout.trajectory/'manifest.json'
-    if done.is_file() and json.loads(done.read_text()).get('complete'):  # a finished trajectory in --out: go on to transfer
+    mf = layout.trajectory/'manifest.json'
+    if mf.is_file() and json.loads(mf.read_text()).get('complete'):  # a finished trajectory in --out: go on to transfer
         traj = Trajectory(layout.trajectory); save(reused_trajectory_epochs=traj.epochs)
     else: traj = _pretrain_in_budget(args, preset, train, test, layout, deadline, save)
-    (report/'manifest.json').write_text((layout.trajectory/'manifest.json').read_text())
-    _transfer(args, preset, layout, report, deadline, start, traj, save)
+    del train, test
+    (report/'manifest.json').write_text(mf.read_text())
+    for i, e in enumerate(spread(traj.epochs)):  # FT once pre-training has left the GPU: seed 0 over the spread checkpoints first
+        for s in SEEDS[:preset.transfer.ft_seeds]: post(jobs, 'ft', e, s, order=i)
+    while time.time() < deadline - 20 and len(posted) < 2*len(traj.epochs) and any(p.poll() is None for p in procs):
+        time.sleep(2)  # spectral and score jobs wait for their checkpoint's FE
+    stop.set(); watcher.join(); post_analyses(); (jobs/'ALL_POSTED').touch()
+    _finish(args, preset, layout, report, deadline, traj, procs, jobs, save)
 
 
 def _pretrain_in_budget(args, preset, train, test, layout, deadline, save):
@@ -150,57 +211,75 @@ def _pretrain_in_budget(args, preset, train, test, layout, deadline, save):
     from inadequate_nb.core import file_sha256
     from inadequate_nb.pretrain import pretrain, source_accuracy
     from inadequate_nb.models import build_model, save_checkpoint
-    # calibration: two one-epoch slices of (up to) 12,800 images; the second (warm) one gives the speed
+    # calibration on (up to) 12,800 images: a warm-up slice (cuDNN autotuning, first allocations), then one and two epochs
+    # from scratch; their difference is the time of an epoch without the fixed costs of a call
     cal = train.subset(torch.arange(min(12800, len(train)//2)), key=train.key + '[calibration]')
-    cfg, cal_dir = replace(preset.pretrain, epochs=3, save_epochs=[]), Path(args.out)/'calibration'
-    t = time.time(); pretrain(cfg, cal, test, cal_dir, progress=False, device=args.device, stop_after=1)
-    t1 = time.time(); pretrain(cfg, cal, test, cal_dir, progress=False, device=args.device, stop_after=1)
-    epoch_s = 1.1*(time.time() - t1)/len(cal)*len(train)  # 10% margin
+    cfg, cal_dir = replace(preset.pretrain, epochs=3, save_epochs=[], amp=args.amp), Path(args.out)/'calibration'
+    shutil.rmtree(cal_dir, ignore_errors=True)
+    def timed(name, n):
+        t = time.time(); pretrain(cfg, cal, test, cal_dir/name, progress=False, device=args.device, stop_after=n); return time.time() - t
+    try: warm = timed('warm', 1)
+    except Exception as e:  # bfloat16 autocast unusable here: train in float32 rather than lose the run, and say so
+        if not args.amp: raise
+        args.amp, cfg = False, replace(cfg, amp=False); save(amp=False, amp_error=f'{type(e).__name__}: {e}')
+        shutil.rmtree(cal_dir, ignore_errors=True); warm = timed('warm', 1)
+    one = timed('one', 1); two = timed('two', 2)
+    epoch_s = 1.1*max(two - one, 0.5*one)/len(cal)*len(train)  # 10% margin
     # one checkpoint costs a save (~ a load) and the accuracy passes of `_record`
     m = build_model(cfg.arch, train.num_classes, **cfg.arch_kwargs).to(args.device, memory_format=torch.channels_last)
     t2 = time.time(); source_accuracy(m, train, max_samples=cfg.eval_samples); source_accuracy(m, test)
     file_sha256(save_checkpoint(cal_dir/'timing.pt', m, cfg.arch, cfg.arch_kwargs, train.num_classes))
     record_s = 1.2*(time.time() - t2)
-    pre_budget = args.pretrain_share*(deadline - time.time())
+    pre_budget = deadline - time.time() - args.reserve
     saves = preset.pretrain.save_epochs
     def fits(E): return E*epoch_s + record_s*len([e for e in saves if e <= E] + [E]) <= pre_budget
     E = max(e for e in range(1, preset.pretrain.epochs + 1) if e == 1 or fits(e))
-    save(first_slice_s=round(t1 - t, 1), epoch_s_estimate=round(epoch_s, 2), checkpoint_s_estimate=round(record_s, 2),
-         pretrain_budget_s=round(pre_budget), epochs=E)
-    config = replace(preset.pretrain, epochs=E, save_epochs=sorted({e for e in saves if e <= E} | {E}))
+    save(calibration_s=dict(warm=round(warm, 2), one=round(one, 2), two=round(two, 2)), epoch_s_estimate=round(epoch_s, 2),
+         checkpoint_s_estimate=round(record_s, 2), pretrain_budget_s=round(pre_budget), epochs=E)
+    config = replace(preset.pretrain, epochs=E, save_epochs=sorted({e for e in saves if e <= E} | {E}), amp=args.amp)
     t = time.time(); traj = pretrain(config, train, test, layout.trajectory, progress=False, device=args.device)
     save(pretrain_s=round(time.time() - t, 1), save_epochs=config.save_epochs,
          final_source_test_accuracy=traj.checkpoints[-1]['source_test_accuracy'])
     return traj
 
 
-def _transfer(args, preset, layout, report, deadline, start, traj, save):
-    "FE of every checkpoint, then FT of as many (checkpoint, seed) pairs as the budget allows, in worker processes."
+def _finish(args, preset, layout, report, deadline, traj, procs, jobs, save):
+    "Wait for the workers (results reach the report as they come), then write the spectral and score tables if complete."
     from inadequate_nb.core import atomic_write
-    from inadequate_nb.transfer import results_frame
-    # transfer: FE jobs for every checkpoint, then FT jobs (seed-major, checkpoints spread), shared by workers
-    jobs = Path(args.out)/'jobs'; shutil.rmtree(jobs, ignore_errors=True); jobs.mkdir()
-    n = 0
-    for e in traj.epochs: (jobs/f'{n:04d}.job').write_text(json.dumps(dict(kind='fe', epoch=e))); n += 1
-    for s in SEEDS[:preset.transfer.ft_seeds]:
-        for e in spread(traj.epochs): (jobs/f'{n:04d}.job').write_text(json.dumps(dict(kind='ft', epoch=e, seed=s))); n += 1
-    t = time.time(); stop = deadline - 20
-    procs = [subprocess.Popen([sys.executable, __file__, 'worker', '--out', args.out, '--data-root', args.data_root,
-                               '--preset', args.preset, '--device', args.device,
-                               '--deadline', str(stop), '--threads', str(max(1, (os.cpu_count() or 2)//args.workers))])
-             for _ in range(args.workers)]
+    from inadequate_nb.transfer import AnalysisContext, results_frame
+    from inadequate_nb.reproduce import load_target
+    from inadequate_nb.spectral import spectral_analysis
+    from inadequate_nb.assess import assess_analysis
+    t = time.time()
     def gather():
         rows = [json.loads(p.read_text()) for p in layout.rows.glob('*.json')]
         df = results_frame([r for r in rows if r['mode'] != 'source' or r['seed'] == SEEDS[0]])  # FT jobs of other seeds repeat it
         atomic_write(layout.results, lambda p: df.to_csv(p, index=False))
         atomic_write(report/'results.csv', lambda p: df.to_csv(p, index=False))
+        pack_rows(layout, report)
         return df
-    while any(p.poll() is None for p in procs): time.sleep(15); gather()  # partial results reach the report too
+    while any(p.poll() is None for p in procs) and time.time() < deadline - 10: time.sleep(10); gather()
+    for p in procs:
+        if p.poll() is None: p.kill()  # past the deadline: what they finished is in the row stores
     df = gather()
     ft = df[df['mode'] == 'ft']
-    save(transfer_s=round(time.time() - t, 1), workers=args.workers, rows=len(df), ft_runs=len(ft),
-         ft_checkpoints=sorted(ft.epoch.unique().tolist()), ft_skipped=len(list(jobs.glob('*.skipped'))),
-         wall_s=round(time.time() - start, 1))
+    save(wait_s=round(time.time() - t, 1), rows=len(df), ft_runs=len(ft), ft_checkpoints=sorted(ft.epoch.unique().tolist()),
+         skipped=sorted(p.stem for p in jobs.glob('*.skipped')), unfinished=sorted(p.stem for p in jobs.glob('*.job')))
+    ctx = AnalysisContext(traj, *load_target(preset, args.data_root), layout, preset.transfer, device=args.device, progress=False)
+    for kind, write in (('spectral', lambda: spectral_analysis(ctx, **spectral_options(preset))), ('assess', lambda: assess_analysis(ctx))):
+        missing = [e for e in traj.epochs if not done(jobs, kind, e)]
+        if missing: save(**{f'{kind}_table': f'not written: epochs {missing} unfinished'}); continue
+        t = time.time(); write(); save(**{f'{kind}_table_s': round(time.time() - t, 1)})
+    pack_rows(layout, report)
+    save(wall_s=timings_elapsed(report))
+
+
+def pack_rows(layout, report:Path):
+    "Everything of the run but checkpoints and features (tables, row stores, manifest, logs) as OUT/run.tar.gz."
+    def small(info): return None if info.name.endswith('.pt') or '/cache/features' in info.name or '/jobs' in info.name else info
+    tmp = report/'run.tar.gz.partial'
+    with tarfile.open(tmp, 'w:gz') as tar: tar.add(layout.root, arcname='run', filter=small)
+    os.replace(tmp, report/'run.tar.gz')
 
 
 def main(argv=None):
@@ -209,16 +288,22 @@ def main(argv=None):
     p = sub.add_parser('run'); p.add_argument('--pack', default=None); p.add_argument('--data-root', default='/tmp/inadequate-data')
     p.add_argument('--out', required=True); p.add_argument('--report', required=True)
     p.add_argument('--budget', type=float, default=480, help='seconds for everything after start-up')
-    p.add_argument('--pretrain-share', type=float, default=0.5, help='share of the remaining budget for pre-training')
-    p.add_argument('--workers', type=int, default=6, help='transfer worker processes sharing the GPU')
+    p.add_argument('--reserve', type=float, default=150, help='seconds kept after pre-training for FT and the tables')
+    p.add_argument('--workers', type=int, default=8, help='worker processes for FE, spectral, scores and FT')
+    p.add_argument('--amp', action=argparse.BooleanOptionalAction, default=True, help='bfloat16 autocast in pre-training (GPU)')
     p = sub.add_parser('worker'); p.add_argument('--out', required=True); p.add_argument('--data-root', required=True)
     p.add_argument('--deadline', type=float, required=True); p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--nice', type=int, default=10)
     for p in sub.choices.values():
         if p.prog.endswith(('run', 'worker')):
-            p.add_argument('--preset', default='paper-toy', help='preset whose recipe is run (cifar-mnist for a CPU smoke test)')
+            p.add_argument('--preset', default='paper-toy', help='preset whose recipe is run (quick or cifar-mnist for a CPU smoke test)')
             p.add_argument('--device', default='cuda')
+            p.add_argument('--ft-estimate', type=float, default=80, help='seconds one FT job takes, until one has been timed')
     a = ap.parse_args(argv)
     {'pack': lambda: pack(a.data_root, a.to), 'run': lambda: run(a), 'worker': lambda: worker(a)}[a.cmd]()
+
+
+def timings_elapsed(report:Path) -> float: return json.loads((report/'timings.json').read_text())['elapsed_s']
 
 
 if __name__ == '__main__': main()

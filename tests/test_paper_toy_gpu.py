@@ -62,3 +62,24 @@ def ptg_pack_cifar_only(root, to):
     to.mkdir(parents=True, exist_ok=True)
     ptg.pack_cifar(root, to)
     return to/'cifar10-jpg.npz'
+
+
+def test_run_on_cpu_writes_every_table(tmp_path):
+    "The whole time-boxed flow on the quick preset: pre-training, then FE, spectral, scores and FT by worker processes."
+    import json, subprocess, sys, tarfile
+    import pandas as pd
+    out, report = tmp_path/'run', tmp_path/'report'
+    subprocess.run([sys.executable, str(ROOT/'benchmarks'/'paper_toy_gpu.py'), 'run', '--preset', 'quick', '--device', 'cpu',
+                    '--out', str(out), '--report', str(report), '--budget', '150', '--reserve', '60', '--workers', '2',
+                    '--ft-estimate', '10'], check=True, env={**__import__('os').environ, 'PYTHONPATH': str(ROOT)}, timeout=300)
+    t = json.loads((report/'timings.json').read_text())
+    epochs = json.loads((report/'manifest.json').read_text())['config']['save_epochs']
+    assert t['epochs'] == 3 and epochs == [0, 1, 3] and not t['unfinished'] and not t['skipped']
+    df = pd.read_csv(report/'results.csv')
+    for mode in ('fe_paper', 'fe_converged', 'ft'): assert sorted(df[df['mode'] == mode].epoch.unique()) == epochs, mode
+    with tarfile.open(report/'run.tar.gz') as tar:
+        names = set(tar.getnames())
+        assert {'run/spectral.csv', 'run/assess.csv', 'run/results.csv', 'run/trajectory/manifest.json'} <= names
+        assert not [n for n in names if n.endswith('.pt')]  # no checkpoints or features travel
+        spectral = pd.read_csv(tar.extractfile('run/spectral.csv'))
+    assert sorted(spectral.epoch.unique()) == epochs
