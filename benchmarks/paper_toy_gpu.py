@@ -97,6 +97,9 @@ def spread(xs:list) -> list:
     return order + [x for i, x in enumerate(xs) if i not in seen]
 
 
+# every worker's thread pools sized to its share of the cores: 8 workers that each start a BLAS pool as large as the
+# machine (16 threads) left a 16-core GPU machine so oversubscribed that FE did not finish and training slowed 3x
+BLAS_THREADS = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
 PRIORITY = {'fe': 1, 'spectral': 2, 'ft0': 3, 'assess': 4, 'ft': 5}  # job files sort by this: FE first, then spectral, ...
 
 
@@ -175,9 +178,10 @@ def run(args):
         unpack(Path(args.pack), Path(args.data_root)); save(unpack_s=round(time.time() - start, 1))
     preset = PRESETS[args.preset]; layout = RunLayout(args.out)
     jobs = Path(args.out)/'jobs'; shutil.rmtree(jobs, ignore_errors=True); jobs.mkdir(parents=True)
+    threads = max(1, (os.cpu_count() or 2)//args.workers)
     procs = [subprocess.Popen([sys.executable, __file__, 'worker', '--out', args.out, '--data-root', args.data_root, '--preset', args.preset,
                                '--device', args.device, '--deadline', str(deadline - 20), '--ft-estimate', str(args.ft_estimate),
-                               '--threads', str(max(1, (os.cpu_count() or 2)//args.workers)), '--nice', '10'])
+                               '--threads', str(threads), '--nice', '10'], env={**os.environ, **{v: str(threads) for v in BLAS_THREADS}})
              for _ in range(args.workers)]  # they load the target now and take analysis jobs as checkpoints appear
     posted, stop = set(), threading.Event()
     def post_analyses():

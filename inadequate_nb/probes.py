@@ -54,9 +54,11 @@ def check_labelled(train_x, train_y, # (N, D) features and (N,) labels to fit on
 # %% ../nbs/04_probes.ipynb #c012
 @contextlib.contextmanager
 def _one_cpu_thread():
-    "Run the block with one intra-op PyTorch CPU thread; restore the previous count after."
+    "Run the block with one intra-op PyTorch CPU thread and one BLAS/OpenMP thread in NumPy and SciPy; restore both after."
+    from threadpoolctl import threadpool_limits
     n = torch.get_num_threads(); torch.set_num_threads(1)
-    try: yield
+    try:
+        with threadpool_limits(limits=1): yield
     finally: torch.set_num_threads(n)
 
 # %% ../nbs/04_probes.ipynb #c015
@@ -170,8 +172,9 @@ def fit_logistic_regression(x:Tensor, # (N, D) standardised features
     def loss_and_gradient(w):
         loss, gW, gb = logistic_regression_loss(w[:D*C].reshape(D, C), w[D*C:], x, y, l2)
         return loss, np.concatenate([gW.ravel(), gb])
-    r = minimize(loss_and_gradient, w0, jac=True, method='L-BFGS-B',
-                 options=dict(maxiter=max_iter, maxfun=2*max_iter, gtol=tol, ftol=1e-12, maxcor=20))
+    with _one_cpu_thread():  # BLAS threads on problems this small only contend, badly so when several processes probe at once
+        r = minimize(loss_and_gradient, w0, jac=True, method='L-BFGS-B',
+                     options=dict(maxiter=max_iter, maxfun=2*max_iter, gtol=tol, ftol=1e-12, maxcor=20))
     w = torch.from_numpy(r.x)
     return w[:D*C].view(D, C).clone().to(device), w[D*C:].clone().to(device)
 
