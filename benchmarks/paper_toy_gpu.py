@@ -7,8 +7,9 @@ checkpoint and seed); this script is its time-boxed form for a GPU lent for minu
    fixed costs), then chooses the number of epochs E (at most the paper's 200) that leaves `--reserve` seconds of the
    budget; the schedule is the preset's (cosine, lr 0.1, batch 128), compressed to E epochs if E < 200, with bfloat16
    autocast (`--amp`, on by default); checkpoints are the preset's save epochs up to E, plus E;
-2. worker processes (started at once, at a lower CPU priority than the training process) run, for every checkpoint as
-   soon as it is written: FE (both probes, 3 seeds), the spectral FE sweep (Table 1's component probes and the
+2. worker processes (started at once, at a lower CPU priority than the training process, each with its share of the
+   cores for every thread pool) run, for every checkpoint as soon as it is written (`--no-overlap`: once pre-training
+   has finished): FE (both probes, 3 seeds), the spectral FE sweep (Table 1's component probes and the
    threshold map, probes on the CPU) and the transferability scores; once pre-training has finished, FT (the preset's
    100 epochs) of as many (checkpoint, seed) pairs as the budget allows, seed 0 first over checkpoints in a spread
    order, so a cut leaves a coarse but complete curve;
@@ -193,13 +194,15 @@ def run(args):
                 post(jobs, 'spectral', e); post(jobs, 'assess', e); posted.add(('spectral', e))
     def watch():
         while not stop.is_set(): post_analyses(); stop.wait(2)
-    watcher = threading.Thread(target=watch, daemon=True); watcher.start()
+    watcher = threading.Thread(target=watch, daemon=True)
+    if args.overlap: watcher.start()  # analyses of each checkpoint while pre-training goes on
     t = time.time(); train, test = load_source(preset, args.data_root); save(load_source_s=round(time.time() - t, 1))
     torch.backends.cudnn.benchmark = True
     mf = layout.trajectory/'manifest.json'
     if mf.is_file() and json.loads(mf.read_text()).get('complete'):  # a finished trajectory in --out: go on to transfer
         traj = Trajectory(layout.trajectory); save(reused_trajectory_epochs=traj.epochs)
     else: traj = _pretrain_in_budget(args, preset, train, test, layout, deadline, save)
+    if not args.overlap: watcher.start()
     del train, test
     (report/'manifest.json').write_text(mf.read_text())
     for i, e in enumerate(spread(traj.epochs)):  # FT once pre-training has left the GPU: seed 0 over the spread checkpoints first
@@ -295,6 +298,8 @@ def main(argv=None):
     p.add_argument('--reserve', type=float, default=150, help='seconds kept after pre-training for FT and the tables')
     p.add_argument('--workers', type=int, default=8, help='worker processes for FE, spectral, scores and FT')
     p.add_argument('--amp', action=argparse.BooleanOptionalAction, default=True, help='bfloat16 autocast in pre-training (GPU)')
+    p.add_argument('--overlap', action=argparse.BooleanOptionalAction, default=True,
+                   help='analyse each checkpoint while pre-training goes on (--no-overlap: only after it)')
     p = sub.add_parser('worker'); p.add_argument('--out', required=True); p.add_argument('--data-root', required=True)
     p.add_argument('--deadline', type=float, required=True); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--nice', type=int, default=10)

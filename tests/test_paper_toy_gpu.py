@@ -1,6 +1,6 @@
-"The time-boxed GPU script's parts that run anywhere: the data pack (byte-exact round trip) and the FT job order."
+"The time-boxed GPU script's parts that run anywhere: the data pack (byte-exact round trip), the FT job order, the whole flow on a CPU."
 import gzip, importlib.util, io
-import numpy as np
+import numpy as np, pytest
 from PIL import Image
 from conftest import ROOT
 
@@ -64,14 +64,15 @@ def ptg_pack_cifar_only(root, to):
     return to/'cifar10-jpg.npz'
 
 
-def test_run_on_cpu_writes_every_table(tmp_path):
+@pytest.mark.parametrize('overlap', ['--overlap', '--no-overlap'])
+def test_run_on_cpu_writes_every_table(tmp_path, overlap):
     "The whole time-boxed flow on the quick preset: pre-training, then FE, spectral, scores and FT by worker processes."
     import json, subprocess, sys, tarfile
     import pandas as pd
     out, report = tmp_path/'run', tmp_path/'report'
     subprocess.run([sys.executable, str(ROOT/'benchmarks'/'paper_toy_gpu.py'), 'run', '--preset', 'quick', '--device', 'cpu',
                     '--out', str(out), '--report', str(report), '--budget', '150', '--reserve', '60', '--workers', '2',
-                    '--ft-estimate', '10'], check=True, env={**__import__('os').environ, 'PYTHONPATH': str(ROOT)}, timeout=300)
+                    '--ft-estimate', '10', overlap], check=True, env={**__import__('os').environ, 'PYTHONPATH': str(ROOT)}, timeout=300)
     t = json.loads((report/'timings.json').read_text())
     epochs = json.loads((report/'manifest.json').read_text())['config']['save_epochs']
     assert t['epochs'] == 3 and epochs == [0, 1, 3] and not t['unfinished'] and not t['skipped']
