@@ -27,7 +27,7 @@ outside the three 100-per-digit subsets zeroed (they are never read: FE and FT u
     python benchmarks/paper_toy_gpu.py run --preset quick --device cpu --out /tmp/q --report /tmp/q-report --budget 120  # CPU smoke run
 """
 from __future__ import annotations
-import argparse, gzip, hashlib, json, os, shutil, platform, subprocess, sys, tarfile, threading, time
+import argparse, gzip, hashlib, json, os, shutil, platform, subprocess, sys, tarfile, threading, time, traceback
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch
@@ -122,12 +122,7 @@ def spectral_options(preset) -> dict:
 def worker(args):
     "Take jobs from the job folder until the main process has posted all and none is left, or the deadline is near."
     from inadequate_nb.core import RunLayout
-    from inadequate_nb.data import to_geometry
-    from inadequate_nb.pretrain import Trajectory
     from inadequate_nb.reproduce import PRESETS, load_target
-    from inadequate_nb.spectral import SpectralConfig, spectral_fe_sweep
-    from inadequate_nb.transfer import transfer_sweep, AnalysisContext, FeatureCache, ResultStore
-    from inadequate_nb.assess import score_checkpoints
     os.nice(args.nice)  # while the main process pre-trains, it goes first
     torch.set_num_threads(args.threads)
     layout, preset = RunLayout(args.out), PRESETS[args.preset]
@@ -144,23 +139,37 @@ def worker(args):
         j, left = json.loads(mine.read_text()), args.deadline - time.time()
         if left < 10 or (j['kind'] == 'ft' and left < 1.2*ft_seconds):
             mine.rename(jobs/(mine.stem + '.skipped')); continue
-        traj, cfg, t0 = Trajectory(layout.trajectory), preset.transfer, time.time()  # re-read: the trajectory grows
-        if j['kind'] == 'fe':
-            transfer_sweep(traj, train, test, replace(cfg, ft_seeds=0), layout, epochs=[j['epoch']], device=args.device, progress=False)
-        elif j['kind'] == 'ft':
-            transfer_sweep(traj, train, test, replace(cfg, seeds=[j['seed']], ft_seeds=1, fe_protocols=[]), layout, epochs=[j['epoch']],
-                           device=args.device, progress=False)
-            ft_seconds = time.time() - t0
-        elif j['kind'] == 'spectral':  # as `spectral_analysis` calls it; the probes on the CPU, so the GPU stays with training
-            tr, te = (to_geometry(d, *traj.geometry) for d in (train, test))
-            sc = SpectralConfig(**spectral_options(preset))
-            spectral_fe_sweep(traj, tr, te, sc, FeatureCache(layout.features, args.device), ResultStore(layout.root/'cache'/'spectral-rows'),
-                              list(sc.seeds if sc.seeds is not None else cfg.seeds), cfg.n_per_class, epochs=[j['epoch']],
-                              device='cpu', progress=False, drawn_seeds=cfg.seeds)
-        elif j['kind'] == 'assess':
-            score_checkpoints(AnalysisContext(traj, train, test, layout, cfg, device=args.device, progress=False), epochs=[j['epoch']])
+        t0 = time.time()
+        try: ft_seconds = run_job(j, args, layout, preset, train, test, ft_seconds, t0)
+        except Exception:  # one kind of job failing must not take the other kinds down with the worker
+            traceback.print_exc(); mine.rename(jobs/(mine.stem + '.failed')); continue
         print(f"[{os.getpid()}] {j['kind']} epoch {j['epoch']} seed {j['seed']}: {time.time() - t0:.1f} s", flush=True)
         mine.rename(jobs/(mine.stem + '.done'))
+
+
+def run_job(j:dict, args, layout, preset, train, test, ft_seconds:float, t0:float) -> float:
+    "Run one job through the package's own functions; the FT time estimate, updated by an FT job."
+    from inadequate_nb.data import to_geometry
+    from inadequate_nb.pretrain import Trajectory
+    from inadequate_nb.spectral import SpectralConfig, spectral_fe_sweep
+    from inadequate_nb.transfer import transfer_sweep, AnalysisContext, FeatureCache, ResultStore
+    from inadequate_nb.assess import score_checkpoints
+    traj, cfg = Trajectory(layout.trajectory), preset.transfer  # re-read: the trajectory grows
+    if j['kind'] == 'fe':
+        transfer_sweep(traj, train, test, replace(cfg, ft_seeds=0), layout, epochs=[j['epoch']], device=args.device, progress=False)
+    elif j['kind'] == 'ft':
+        transfer_sweep(traj, train, test, replace(cfg, seeds=[j['seed']], ft_seeds=1, fe_protocols=[]), layout, epochs=[j['epoch']],
+                       device=args.device, progress=False)
+        ft_seconds = time.time() - t0
+    elif j['kind'] == 'spectral':  # as `spectral_analysis` calls it; the probes on the CPU, so the GPU stays with training
+        tr, te = (to_geometry(d, *traj.geometry) for d in (train, test))
+        sc = SpectralConfig(**spectral_options(preset))
+        spectral_fe_sweep(traj, tr, te, sc, FeatureCache(layout.features, args.device), ResultStore(layout.root/'cache'/'spectral-rows'),
+                          list(sc.seeds if sc.seeds is not None else cfg.seeds), cfg.n_per_class, epochs=[j['epoch']],
+                          device='cpu', progress=False, drawn_seeds=cfg.seeds)
+    elif j['kind'] == 'assess':
+        score_checkpoints(AnalysisContext(traj, train, test, layout, cfg, device=args.device, progress=False), epochs=[j['epoch']])
+    return ft_seconds
 
 
 def run(args):
@@ -271,7 +280,8 @@ def _finish(args, preset, layout, report, deadline, traj, procs, jobs, save):
     df = gather()
     ft = df[df['mode'] == 'ft']
     save(wait_s=round(time.time() - t, 1), rows=len(df), ft_runs=len(ft), ft_checkpoints=sorted(ft.epoch.unique().tolist()),
-         skipped=sorted(p.stem for p in jobs.glob('*.skipped')), unfinished=sorted(p.stem for p in jobs.glob('*.job')))
+         skipped=sorted(p.stem for p in jobs.glob('*.skipped')), failed=sorted(p.stem for p in jobs.glob('*.failed')),
+         unfinished=sorted(p.stem for p in jobs.glob('*.job')))
     ctx = AnalysisContext(traj, *load_target(preset, args.data_root), layout, preset.transfer, device=args.device, progress=False)
     for kind, write in (('spectral', lambda: spectral_analysis(ctx, **spectral_options(preset))), ('assess', lambda: assess_analysis(ctx))):
         missing = [e for e in traj.epochs if not done(jobs, kind, e)]

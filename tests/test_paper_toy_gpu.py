@@ -75,7 +75,7 @@ def test_run_on_cpu_writes_every_table(tmp_path, overlap):
                     '--ft-estimate', '10', overlap], check=True, env={**__import__('os').environ, 'PYTHONPATH': str(ROOT)}, timeout=300)
     t = json.loads((report/'timings.json').read_text())
     epochs = json.loads((report/'manifest.json').read_text())['config']['save_epochs']
-    assert t['epochs'] == 3 and epochs == [0, 1, 3] and not t['unfinished'] and not t['skipped']
+    assert t['epochs'] == 3 and epochs == [0, 1, 3] and not t['unfinished'] and not t['skipped'] and not t['failed']
     df = pd.read_csv(report/'results.csv')
     for mode in ('fe_paper', 'fe_converged', 'ft'): assert sorted(df[df['mode'] == mode].epoch.unique()) == epochs, mode
     with tarfile.open(report/'run.tar.gz') as tar:
@@ -84,3 +84,21 @@ def test_run_on_cpu_writes_every_table(tmp_path, overlap):
         assert not [n for n in names if n.endswith('.pt')]  # no checkpoints or features travel
         spectral = pd.read_csv(tar.extractfile('run/spectral.csv'))
     assert sorted(spectral.epoch.unique()) == epochs
+
+
+def test_a_failing_job_does_not_stop_the_worker(tmp_path):
+    "A job that raises is marked .failed, and the worker goes on to the next job."
+    import argparse, time
+    from inadequate_nb.core import RunLayout
+    from inadequate_nb.pretrain import pretrain
+    from inadequate_nb.reproduce import PRESETS, load_source
+    preset, layout = PRESETS['quick'], RunLayout(tmp_path/'run')
+    pretrain(preset.pretrain, *load_source(preset), layout.trajectory, progress=False)
+    jobs = tmp_path/'run'/'jobs'; jobs.mkdir()
+    ptg.post(jobs, 'fe', 99)  # no checkpoint at epoch 99: the job raises
+    ptg.post(jobs, 'assess', 3)  # needs FE's features: computes them itself
+    (jobs/'ALL_POSTED').touch()
+    ptg.worker(argparse.Namespace(out=str(tmp_path/'run'), data_root=None, deadline=time.time() + 120, threads=1, nice=0,
+                                  preset='quick', device='cpu', ft_estimate=10))
+    assert [p.suffix for p in sorted(jobs.glob('1fe_*'))] == ['.failed'] and [p.suffix for p in jobs.glob('4assess_*')] == ['.done']
+    assert (layout.root/'cache'/'assess-rows').is_dir()
