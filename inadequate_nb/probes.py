@@ -52,14 +52,18 @@ def check_labelled(train_x, train_y, # (N, D) features and (N,) labels to fit on
     return train_x, train_y, test_x, test_y, C
 
 # %% ../nbs/04_probes.ipynb #c012
+_limited = False # inside a `_one_cpu_thread` block already
+
 @contextlib.contextmanager
 def _one_cpu_thread():
     "Run the block with one intra-op PyTorch CPU thread and one BLAS/OpenMP thread in NumPy and SciPy; restore both after."
+    global _limited
+    if _limited: yield; return  # nested: the limits hold already (setting them costs ~2 ms: threadpoolctl inspects the libraries)
     from threadpoolctl import threadpool_limits
-    n = torch.get_num_threads(); torch.set_num_threads(1)
+    n = torch.get_num_threads(); torch.set_num_threads(1); _limited = True
     try:
         with threadpool_limits(limits=1): yield
-    finally: torch.set_num_threads(n)
+    finally: _limited = False; torch.set_num_threads(n)
 
 # %% ../nbs/04_probes.ipynb #c015
 def train_softmax_classifier(train_x, # (N, D) features
@@ -196,10 +200,11 @@ def logistic_regression_probe(train_x, train_y, # (N, D) features and (N,) label
     fit, held = stratified_holdout(train_y, holdout, seed)
     if len(held) == 0: raise ValueError(f'holdout={holdout} of {len(train_y)} training rows holds out nothing: raise holdout or add training data')
     params, accs, best = None, [], 0
-    for i, l2 in enumerate(grid):
-        params = fit_logistic_regression(train_x[fit], train_y[fit], l2, C, max_iter, tol, params)
-        accs.append(((train_x[held] @ params[0] + params[1]).argmax(1) == train_y[held]).double().mean().item())
-        if accs[i] > accs[best] or i == 0: best, best_params = i, params # ties keep the stronger penalty
-    W, b = fit_logistic_regression(train_x, train_y, grid[best], C, max_iter, tol, best_params)
+    with _one_cpu_thread(): # once for the whole path, not once per fit
+        for i, l2 in enumerate(grid):
+            params = fit_logistic_regression(train_x[fit], train_y[fit], l2, C, max_iter, tol, params)
+            accs.append(((train_x[held] @ params[0] + params[1]).argmax(1) == train_y[held]).double().mean().item())
+            if accs[i] > accs[best] or i == 0: best, best_params = i, params # ties keep the stronger penalty
+        W, b = fit_logistic_regression(train_x, train_y, grid[best], C, max_iter, tol, best_params)
     acc = ((test_x @ W + b).argmax(1) == test_y).double().mean().item()
     return {'accuracy': acc, 'l2': grid[best], 'holdout_accuracy': accs[best], 'holdout_accuracies': dict(zip(grid, accs))}
