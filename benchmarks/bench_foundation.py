@@ -16,7 +16,7 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from inadequate_nb.core import RunLayout
-from inadequate_nb.data import load_dataset, to_geometry, per_class_subset
+from inadequate_nb.data import load_dataset, to_geometry
 from inadequate_nb.models import build_model, penultimate_features
 from inadequate_nb.pretrain import PretrainConfig, pretrain
 from inadequate_nb.transfer import TransferConfig, transfer_sweep, drawn_training_images

@@ -219,7 +219,7 @@ def run(args):
     while time.time() < deadline - 20 and len(posted) < 2*len(traj.epochs) and any(p.poll() is None for p in procs):
         time.sleep(2)  # spectral and score jobs wait for their checkpoint's FE
     stop.set(); watcher.join(); post_analyses(); (jobs/'ALL_POSTED').touch()
-    _finish(args, preset, layout, report, deadline, traj, procs, jobs, save)
+    _finish(args, preset, layout, report, start, deadline, traj, procs, jobs, save)
 
 
 def _pretrain_in_budget(args, preset, train, test, layout, deadline, save):
@@ -259,7 +259,7 @@ def _pretrain_in_budget(args, preset, train, test, layout, deadline, save):
     return traj
 
 
-def _finish(args, preset, layout, report, deadline, traj, procs, jobs, save):
+def _finish(args, preset, layout, report, start, deadline, traj, procs, jobs, save):
     "Wait for the workers (results reach the report as they come), then write the spectral and score tables if complete."
     from inadequate_nb.core import atomic_write
     from inadequate_nb.transfer import AnalysisContext, results_frame
@@ -288,7 +288,7 @@ def _finish(args, preset, layout, report, deadline, traj, procs, jobs, save):
         if missing: save(**{f'{kind}_table': f'not written: epochs {missing} unfinished'}); continue
         t = time.time(); write(); save(**{f'{kind}_table_s': round(time.time() - t, 1)})
     pack_rows(layout, report)
-    save(wall_s=timings_elapsed(report))
+    save(wall_s=round(time.time() - start, 1))
 
 
 def pack_rows(layout, report:Path):
@@ -320,9 +320,6 @@ def main(argv=None):
             p.add_argument('--ft-estimate', type=float, default=80, help='seconds one FT job takes, until one has been timed')
     a = ap.parse_args(argv)
     {'pack': lambda: pack(a.data_root, a.to), 'run': lambda: run(a), 'worker': lambda: worker(a)}[a.cmd]()
-
-
-def timings_elapsed(report:Path) -> float: return json.loads((report/'timings.json').read_text())['elapsed_s']
 
 
 if __name__ == '__main__': main()
