@@ -20,7 +20,8 @@ from inadequate_nb.data import load_dataset, to_geometry
 from inadequate_nb.models import build_model, penultimate_features
 from inadequate_nb.pretrain import PretrainConfig, pretrain
 from inadequate_nb.transfer import TransferConfig, transfer_sweep, drawn_training_images
-from inadequate_nb.reproduce import run_preset
+from inadequate_nb.experiments import load_experiment
+from inadequate_nb.runner import run_experiment
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--images', type=int, default=2560, help='source images per timed epoch')
@@ -134,5 +135,5 @@ with tempfile.TemporaryDirectory() as d:
 
 if not a.skip_toy:
     with tempfile.TemporaryDirectory() as d:
-        t0 = time.time(); run_preset('toy', d, progress=False)
+        t0 = time.time(); run_experiment(load_experiment('toy'), d, progress=False)
         print(f'(d) toy preset end to end (pre-training, FE over 3 seeds x 2 protocols, FT, figure): {time.time() - t0:.0f} s')

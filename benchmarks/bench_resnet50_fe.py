@@ -22,7 +22,7 @@ from inadequate_nb.core import file_sha256
 from inadequate_nb.data import load_dataset, per_class_subset, to_geometry
 from inadequate_nb.transfer import FeatureCache
 from inadequate_nb.importing import import_trajectory
-from inadequate_nb.paper import PAPER_PRESETS
+from inadequate_nb.experiments import load_experiment
 import inadequate_nb.datasets  # noqa: F401 (registers the datasets)
 
 ROOT = Path(__file__).resolve().parent.parent.parent/'shared'/'data'
@@ -64,7 +64,7 @@ print(f'feature pass (FeatureCache.get, batch {a.batch}): {cpu:.1f} images/s (sd
       f"{', '.join(f'{r:.1f}' for r in rates)}); {statistics.mean(cpu_rates):.2f} images per CPU-second; "
       f'load average at the end {os.getloadavg()[0]:.1f}')
 
-p = PAPER_PRESETS['paper-resnet50']
+p = load_experiment('paper-resnet50')
 ckpts, ft = len(p.pretrain.save_epochs), p.transfer.ft
 train, test = sum(s[0] for s in TARGET_SIZES.values()), sum(s[1] for s in TARGET_SIZES.values())
 fe_images = ckpts*(train + test)

@@ -16,10 +16,11 @@ import argparse, dataclasses, functools, shutil, sys, tempfile, time
 from pathlib import Path
 import torch
 from inadequate_nb.core import RunLayout
-from inadequate_nb.pretrain import Trajectory
+from inadequate_nb.trajectory import Trajectory
 from inadequate_nb.data import to_geometry
 from inadequate_nb.transfer import FeatureCache, ResultStore
-from inadequate_nb.reproduce import PRESETS, run_preset, load_target
+from inadequate_nb.experiments import load_experiment
+from inadequate_nb.runner import run_experiment, load_target
 from inadequate_nb.data import per_class_indices
 from inadequate_nb.spectral import SpectralConfig, spectral_fe_sweep, component_probe
 
@@ -34,12 +35,10 @@ def prepare(run: Path, tmp: Path) -> Path:
         shutil.copytree(run, dest, ignore=shutil.ignore_patterns('notebooks', 'figures'))
         print(f'copied {run} to {dest}')
     else:
-        p = PRESETS['toy']
-        p = dataclasses.replace(p, name='toy-bench', notebooks=[], analyses=['transfer'],
-                                pretrain=dataclasses.replace(p.pretrain, epochs=6, save_epochs=[0, 1, 2, 3, 4, 6]),
-                                transfer=dataclasses.replace(p.transfer, fe_protocols=['converged'], ft_seeds=0))
+        p = load_experiment('toy', ['name="toy-bench"', 'notebooks=[]', 'analyses=["transfer"]', 'pretrain.epochs=6',
+                                    'pretrain.save_epochs=[0, 1, 2, 3, 4, 6]', 'transfer.fe_protocols=["converged"]', 'transfer.ft_seeds=0'])
         print(f'no finished run at {run}: pre-training a 6-epoch toy trajectory in {dest}')
-        run_preset(p, dest, progress=False)
+        run_experiment(p, dest, progress=False)
     return dest
 
 
@@ -49,11 +48,11 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, default=None, help='torch threads for the feature pass (default: torch default)')
     a = ap.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
-    preset = PRESETS['toy']
+    preset = load_experiment('toy')
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp); lay = RunLayout(prepare(Path(a.run), tmp))
         traj = Trajectory(lay.trajectory)
-        tr, te = (to_geometry(d, *traj.geometry) for d in load_target(preset))
+        tr, te = (to_geometry(d, *traj.geometry) for d in load_target(preset, 0))
         seeds, npc = preset.transfer.seeds, preset.transfer.n_per_class
         print(f'{len(traj.epochs)} checkpoints {traj.epochs}; target train {len(tr)}, test {len(te)}; '
               f'{npc} per class, seeds {seeds}; torch threads {torch.get_num_threads()}')

@@ -58,10 +58,10 @@ def pack_cifar(data_root:Path, to:Path) -> int:
 def pack_mnist(data_root:Path, to:Path) -> int:
     "MNIST's raw files gzipped into `to`, the train images outside the preset's subsets (seeds 0-2) zeroed."
     from inadequate_nb.data import load_dataset, per_class_indices
-    from inadequate_nb.reproduce import PRESETS
+    from inadequate_nb.experiments import load_experiment
     raw = data_root/'MNIST'/'raw'
     train = load_dataset('mnist', 'train', data_root)
-    n = PRESETS['paper-toy'].transfer.n_per_class
+    n = load_experiment('paper-toy').transfer.n_per_class
     keep = torch.cat([per_class_indices(train.labels, n, s) for s in SEEDS]).unique()
     imgs = np.fromfile(raw/'train-images-idx3-ubyte', dtype=np.uint8)
     header, pixels = imgs[:16], imgs[16:].reshape(-1, 28*28).copy()
@@ -122,11 +122,12 @@ def spectral_options(preset) -> dict:
 def worker(args):
     "Take jobs from the job folder until the main process has posted all and none is left, or the deadline is near."
     from inadequate_nb.core import RunLayout
-    from inadequate_nb.reproduce import PRESETS, load_target
+    from inadequate_nb.experiments import load_experiment
+    from inadequate_nb.runner import load_target
     os.nice(args.nice)  # while the main process pre-trains, it goes first
     torch.set_num_threads(args.threads)
-    layout, preset = RunLayout(args.out), PRESETS[args.preset]
-    train, test = load_target(preset, args.data_root)
+    layout, preset = RunLayout(args.out), load_experiment(args.preset)
+    train, test = load_target(preset, 0, args.data_root)
     jobs, ft_seconds = Path(args.out)/'jobs', args.ft_estimate
     while True:
         todo = sorted(jobs.glob('*.job'))
@@ -150,7 +151,7 @@ def worker(args):
 def run_job(j:dict, args, layout, preset, train, test, ft_seconds:float, t0:float) -> float:
     "Run one job through the package's own functions; the FT time estimate, updated by an FT job."
     from inadequate_nb.data import to_geometry
-    from inadequate_nb.pretrain import Trajectory
+    from inadequate_nb.trajectory import Trajectory
     from inadequate_nb.spectral import SpectralConfig, spectral_fe_sweep
     from inadequate_nb.transfer import transfer_sweep, AnalysisContext, FeatureCache, ResultStore
     from inadequate_nb.assess import score_checkpoints
@@ -174,8 +175,9 @@ def run_job(j:dict, args, layout, preset, train, test, ft_seconds:float, t0:floa
 
 def run(args):
     from inadequate_nb.core import RunLayout, atomic_write_json
-    from inadequate_nb.pretrain import Trajectory
-    from inadequate_nb.reproduce import PRESETS, load_source
+    from inadequate_nb.trajectory import Trajectory
+    from inadequate_nb.experiments import load_experiment
+    from inadequate_nb.runner import load_source
     start = time.time(); deadline = start + args.budget
     report = Path(args.report); report.mkdir(parents=True, exist_ok=True)
     timings = dict(device=torch.cuda.get_device_name(0) if args.device == 'cuda' else platform.processor() or 'cpu', preset=args.preset,
@@ -186,7 +188,7 @@ def run(args):
         atomic_write_json(report/'timings.json', timings); print(json.dumps(kw), flush=True)
     if args.pack:
         unpack(Path(args.pack), Path(args.data_root)); save(unpack_s=round(time.time() - start, 1))
-    preset = PRESETS[args.preset]; layout = RunLayout(args.out)
+    preset = load_experiment(args.preset); layout = RunLayout(args.out)
     jobs = Path(args.out)/'jobs'; shutil.rmtree(jobs, ignore_errors=True); jobs.mkdir(parents=True)
     threads = max(1, (os.cpu_count() or 2)//args.workers)
     procs = [subprocess.Popen([sys.executable, __file__, 'worker', '--out', args.out, '--data-root', args.data_root, '--preset', args.preset,
@@ -263,12 +265,12 @@ def _finish(args, preset, layout, report, start, deadline, traj, procs, jobs, sa
     "Wait for the workers (results reach the report as they come), then write the spectral and score tables if complete."
     from inadequate_nb.core import atomic_write
     from inadequate_nb.transfer import AnalysisContext, results_frame
-    from inadequate_nb.reproduce import load_target
+    from inadequate_nb.runner import load_target, write_table
     from inadequate_nb.spectral import spectral_analysis
     from inadequate_nb.assess import assess_analysis
     t = time.time()
     def gather():
-        rows = [json.loads(p.read_text()) for p in layout.rows.glob('*.json')]
+        rows = [json.loads(p.read_text())['row'] for p in layout.rows.glob('*.json')]
         df = results_frame([r for r in rows if r['mode'] != 'source' or r['seed'] == SEEDS[0]])  # FT jobs of other seeds repeat it
         atomic_write(layout.results, lambda p: df.to_csv(p, index=False))
         atomic_write(report/'results.csv', lambda p: df.to_csv(p, index=False))
@@ -282,11 +284,14 @@ def _finish(args, preset, layout, report, start, deadline, traj, procs, jobs, sa
     save(wait_s=round(time.time() - t, 1), rows=len(df), ft_runs=len(ft), ft_checkpoints=sorted(ft.epoch.unique().tolist()),
          skipped=sorted(p.stem for p in jobs.glob('*.skipped')), failed=sorted(p.stem for p in jobs.glob('*.failed')),
          unfinished=sorted(p.stem for p in jobs.glob('*.job')))
-    ctx = AnalysisContext(traj, *load_target(preset, args.data_root), layout, preset.transfer, device=args.device, progress=False)
-    for kind, write in (('spectral', lambda: spectral_analysis(ctx, **spectral_options(preset))), ('assess', lambda: assess_analysis(ctx))):
+    ctx = AnalysisContext(traj, *load_target(preset, 0, args.data_root), layout, preset.transfer, device=args.device, progress=False)
+    ctx.tables['results'] = df
+    for kind, analyse in (('spectral', lambda: spectral_analysis(ctx, **spectral_options(preset))), ('assess', lambda: assess_analysis(ctx))):
         missing = [e for e in traj.epochs if not done(jobs, kind, e)]
         if missing: save(**{f'{kind}_table': f'not written: epochs {missing} unfinished'}); continue
-        t = time.time(); write(); save(**{f'{kind}_table_s': round(time.time() - t, 1)})
+        t = time.time()
+        for name, table in analyse().items(): write_table(layout, name, table)
+        save(**{f'{kind}_table_s': round(time.time() - t, 1)})
     pack_rows(layout, report)
     save(wall_s=round(time.time() - start, 1))
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field, asdict
 import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import atomic_write, atomic_torch_save, config_hash, seed_everything, provenance, default_cache_dir
+from .core import atomic_torch_save, config_hash, seed_everything, provenance, default_cache_dir
 from .data import ImageData, register_dataset, load_dataset, augment_batch, to_geometry, per_class_indices, shapes10_caption, _missing
 from .models import penultimate_features
-from .pretrain import Trajectory, learning_rate, PretrainConfig
+from .pretrain import learning_rate, PretrainConfig
+from .trajectory import Trajectory
 from .probes import _one_cpu_thread
 from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analysis, train_whole_network, drawn_training_images
 
@@ -152,26 +153,25 @@ def _target_splits(ctx:AnalysisContext, dataset:str|None, dataset_options:dict, 
         tr, te = (load_dataset(dataset, s, root, **dataset_options) for s in ('train', 'test'))
     return tuple(to_geometry(d, *ctx.trajectory.geometry) for d in (tr, te))
 
-_LEADING = ['source', 'target', 'target_test', 'retrieval_data', 'arch', 'epoch', 'checkpoint', 'mode', 'seed', 'shots', 'draw', 'metric',
+_LEADING = ['source', 'target_train', 'target_test', 'retrieval_data', 'arch', 'epoch', 'checkpoint', 'mode', 'seed', 'shots', 'draw', 'metric',
             'accuracy', 'i2t_r1', 'i2t_r5', 'i2t_r10', 't2i_r1', 't2i_r5', 't2i_r10', 'rsum']
 
-def _write_table(path:Path, rows:list[dict], sort:list) -> pd.DataFrame:
-    "Rows as a table (leading columns first, then the rest sorted), sorted by `sort`, written atomically to `path`."
+def _table(rows:list[dict], sort:list) -> pd.DataFrame:
+    "Rows as a table (leading columns first, then the rest sorted), sorted by `sort`."
     df = pd.DataFrame(rows)
     if len(df): df = df[[c for c in _LEADING if c in df] + sorted(c for c in df if c not in _LEADING)].sort_values(sort, kind='stable').reset_index(drop=True)
-    atomic_write(path, lambda p: df.to_csv(p, index=False))
     return df
 
 # %% ../nbs/09_apps.ipynb #c029
-@register_analysis('imprinting')
-def imprinting_analysis(ctx:AnalysisContext, # the run
+@register_analysis('imprinting', options=ImprintingConfig)
+def imprinting_analysis(ctx:AnalysisContext, # the run, one target
                         checkpoints:list|None=None, # epochs of the checkpoints to evaluate (default: all)
                         dataset:str|None=None, # a registered dataset instead of the run's target (e.g. 'cub200')
                         dataset_options:dict={}, # its load_dataset options
                         data_root:str|None=None, # its data root (default: the run's)
                         **config, # ImprintingConfig fields
-                       ) -> pd.DataFrame:
-    "Few-shot weight imprinting on every checkpoint (Table 4); resumable; writes OUT/imprinting.csv."
+                       ) -> dict:
+    "Few-shot weight imprinting on every checkpoint (Table 4); resumable; the table `imprinting`."
     cfg = ImprintingConfig(**config); traj = ctx.trajectory
     train, test = _target_splits(ctx, dataset, dataset_options, data_root)
     base, novel = split_classes(train.num_classes, cfg.n_base)
@@ -186,7 +186,7 @@ def imprinting_analysis(ctx:AnalysisContext, # the run
     jobs = [(e, m) for e in (traj.epochs if checkpoints is None else checkpoints) for m in cfg.modes]
     rows = []
     for epoch, mode in tqdm(jobs, desc='imprinting', disable=not ctx.progress):
-        sha, entry = traj.entry(epoch)['sha256'], traj.entry(epoch)
+        sha, entry = traj.identity(epoch), traj.entry(epoch)
         params = dict(shots=cfg.shots, draws=cfg.draws, n_base=len(base), n_per_class=cfg.n_per_class, seed=cfg.seed) | (
             {k: v for k, v in asdict(cfg).items() if k not in ('shots', 'draws', 'n_base', 'modes')} if mode == 'tuned' else {})
         key = dict(checkpoint=sha, train=train.key, test=test.key, mode=mode, params=params)
@@ -205,12 +205,12 @@ def imprinting_analysis(ctx:AnalysisContext, # the run
             r = imprinting_accuracies(trx, pool_y, tex, test.labels, base, novel, cfg.shots, cfg.draws, wb, train.classes)
             r.append(dict(shots=0, draw=0, metric='proxy', accuracy=r[0]['accuracy'] if mode == 'frozen' else proxy))
             got = store.put(key, dict(rows=r, seconds=round(time.time() - t0, 3)))
-        common = dict(source=traj.manifest['source'], target=train.key, target_test=test.key, arch=traj.manifest['arch'],
+        common = dict(source=traj.manifest['source'], target_train=train.key, target_test=test.key, arch=traj.manifest['arch'],
                       epoch=epoch, checkpoint=sha[:16], mode=mode, n_base=len(base), n_novel=len(novel),
                       source_test_accuracy=entry['source_test_accuracy'], params=json.dumps(params, sort_keys=True),
                       seconds=got['seconds'], **provenance())
         rows += [dict(common, **r) for r in got['rows']]
-    return _write_table(ctx.layout.root/'imprinting.csv', rows, ['mode', 'epoch', 'metric', 'shots', 'draw'])
+    return {'imprinting': _table(rows, ['mode', 'epoch', 'metric', 'shots', 'draw'])}
 
 # %% ../nbs/09_apps.ipynb #c036
 def tokenize(caption:str) -> list[str]:
@@ -444,8 +444,8 @@ def _retrieval_splits(ctx, dataset, size, n_train, n_val, n_test, data_seed, dat
     if dataset == 'coco': return coco_retrieval(data_root or getattr(ctx, 'data_root', None) or '.', size, n_train, n_val, n_test)
     raise ValueError(f"retrieval dataset must be 'shapes10' (embedded) or 'coco' (MS-COCO captions under --data-root), got {dataset!r}")
 
-@register_analysis('retrieval')
-def retrieval_analysis(ctx:AnalysisContext, # the run
+@register_analysis('retrieval', options=RetrievalConfig, per_target=False)
+def retrieval_analysis(ctx:AnalysisContext, # the run (its target is not used)
                        checkpoints:list|None=None, # epochs of the checkpoints to evaluate (default: all)
                        seeds:list=[0], # dual-encoder seeds (each also draws its own proxy subset)
                        proxy_fraction:float=0.25, # share of the training images of the selection proxy
@@ -455,7 +455,7 @@ def retrieval_analysis(ctx:AnalysisContext, # the run
                        data_root:str|None=None, # COCO's data root (default: the run's)
                        **config, # RetrievalConfig fields
                       ) -> pd.DataFrame:
-    "Image-text retrieval with every checkpoint's frozen features (Tables 2 and 3); resumable; writes OUT/retrieval.csv."
+    "Image-text retrieval with every checkpoint's frozen features (Tables 2 and 3); resumable; the table `retrieval`."
     if not 0 < proxy_fraction <= 1: raise ValueError(f'proxy_fraction={proxy_fraction} must lie in (0, 1]')
     cfg, traj = RetrievalConfig(**config), ctx.trajectory
     size, channels = traj.geometry
@@ -467,7 +467,7 @@ def retrieval_analysis(ctx:AnalysisContext, # the run
     jobs = [(e, s, m) for e in (traj.epochs if checkpoints is None else checkpoints) for s in seeds for m in ('full', 'proxy')]
     rows = []
     for epoch, seed, mode in tqdm(jobs, desc='retrieval', disable=not ctx.progress):
-        sha, entry = traj.entry(epoch)['sha256'], traj.entry(epoch)
+        sha, entry = traj.identity(epoch), traj.entry(epoch)
         key = dict(checkpoint=sha, data={k: s.key for k, s in splits.items()}, mode=mode, seed=seed,
                    proxy_fraction=proxy_fraction if mode == 'proxy' else 1.0, config=asdict(cfg))
         if (row := store.get(key)) is None:
@@ -487,4 +487,4 @@ def retrieval_analysis(ctx:AnalysisContext, # the run
         rows.append(dict(source=traj.manifest['source'], retrieval_data=splits['train'].images.key, arch=traj.manifest['arch'],
                          epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, **row,
                          source_test_accuracy=entry['source_test_accuracy'], params=json.dumps(asdict(cfg), sort_keys=True), **provenance()))
-    return _write_table(ctx.layout.root/'retrieval.csv', rows, ['mode', 'epoch', 'seed'])
+    return {'retrieval': _table(rows, ['mode', 'epoch', 'seed'])}

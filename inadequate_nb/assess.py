@@ -4,15 +4,16 @@
 
 # %% ../nbs/07_assess.ipynb #c001
 from __future__ import annotations
-import argparse, itertools, json, math, sys, time, warnings
+import itertools, json, math, time, warnings
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, NamedTuple
 import numpy as np, pandas as pd, scipy.stats, torch
 from tqdm.auto import tqdm
-from .core import RunLayout, atomic_write, provenance
+from .core import RunLayout, provenance
 from .data import ImageData, to_geometry
-from .pretrain import Trajectory
+from .trajectory import Trajectory
+from .statistics import best_checkpoint
 from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, drawn_training_images,
                                     FineTuneConfig, fe_accuracy)
 
@@ -20,8 +21,8 @@ from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultS
 __all__ = ['SCORES', 'SCORE_COLUMNS', 'LogMEFit', 'logme_fit', 'logme', 'leep', 'nce', 'hscore', 'shrinkage_hscore', 'transrate',
            'gbc', 'nleep', 'Score', 'transferability_scores', 'rank_agreement', 'source_probabilities',
            'checkpoint_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement', 'assess_analysis',
-           'proxy_split', 'select_checkpoint', 'selection_regret', 'proxy_accuracies', 'selector_values',
-           'select_analysis', 'recommendation', 'format_selection', 'add_select_parser', 'preset_of_run', 'run_select']
+           'proxy_split', 'selection_regret', 'proxy_accuracies', 'selector_values', 'select_analysis',
+           'recommendation', 'format_selection']
 
 # %% ../nbs/07_assess.ipynb #c006
 def _numpy(x) -> np.ndarray:
@@ -329,15 +330,7 @@ def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict,
     images, rows = drawn_training_images(train, ctx.transfer.n_per_class, sorted(set(ctx.transfer.seeds) | set(seeds)))
     return images, {s: rows[s] for s in seeds}, train.key
 
-def _transfer_results(ctx:AnalysisContext) -> pd.DataFrame:
-    "The run's transfer results: `ctx.results`, else OUT/results.csv."
-    if ctx.results is not None: return ctx.results
-    if ctx.layout.results.is_file(): return pd.read_csv(ctx.layout.results)
-    raise FileNotFoundError(f'{ctx.layout.results} does not exist: run the transfer analysis first (list "transfer" before "assess" and "select" in the preset)')
-
-def _write_csv(df:pd.DataFrame, path:Path) -> Path: return atomic_write(path, lambda p: df.to_csv(p, index=False))
-
-SCORE_COLUMNS = ['epoch', 'checkpoint', 'seed', 'score', 'value', 'error', 'seconds', 'target', 'n_per_class', 'source_test_accuracy']
+SCORE_COLUMNS = ['epoch', 'checkpoint', 'seed', 'score', 'value', 'error', 'seconds', 'target_train', 'n_per_class', 'source_test_accuracy']
 
 # %% ../nbs/07_assess.ipynb #c079
 def score_checkpoints(ctx:AnalysisContext, # the run
@@ -353,11 +346,11 @@ def score_checkpoints(ctx:AnalysisContext, # the run
     for s in seeds: _as_labels(train.labels[subsets[s]]) # a label problem stops the run here, before any work
     traj, n_per_class = ctx.trajectory, ctx.transfer.n_per_class
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'assess-rows')
-    base = dict(target=ctx.target_train.key, n_per_class=n_per_class, **provenance())
+    base = dict(target_train=ctx.target_train.key, n_per_class=n_per_class, **provenance())
     rows = []
     if missing := sorted(set(epochs or []) - set(traj.epochs)): raise ValueError(f'epochs {missing} are not checkpoints of {traj.path}: choose from {traj.epochs}')
     for epoch in tqdm(traj.epochs if epochs is None else epochs, desc='assess', disable=not ctx.progress):
-        sha = traj.entry(epoch)['sha256']
+        sha = traj.identity(epoch)
         keys = {(s, n): dict(checkpoint=sha, target=train_key, seed=s, n_per_class=n_per_class, score=n) for s in seeds for n in names}
         found = {k: store.get(key) for k, key in keys.items()}
         if todo := [k for k, row in found.items() if row is None]:
@@ -408,17 +401,14 @@ def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, 
 
 # %% ../nbs/07_assess.ipynb #c086
 @register_analysis('assess')
-def assess_analysis(ctx:AnalysisContext, # the run
+def assess_analysis(ctx:AnalysisContext, # the run, one target
                     scores:list|None=None, # score names (default: all of SCORES)
                     seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
-                   ) -> pd.DataFrame:
-    "Every score of every checkpoint and its agreement with FE and FT accuracy: OUT/assess.csv, OUT/assess_agreement.csv, OUT/assess_seed_agreement.csv."
-    results = _transfer_results(ctx)
+                   ) -> dict:
+    "Every score of every checkpoint and its agreement with FE and FT accuracy: the tables `assess`, `assess_agreement`, `assess_seed_agreement`."
+    results = ctx.table('results', 'the assess analysis')
     df = score_checkpoints(ctx, scores, seeds)
-    _write_csv(df, ctx.layout.root/'assess.csv')
-    _write_csv(score_agreement(df, results), ctx.layout.root/'assess_agreement.csv')
-    _write_csv(seed_agreement(results), ctx.layout.root/'assess_seed_agreement.csv')
-    return df
+    return {'assess': df, 'assess_agreement': score_agreement(df, results), 'assess_seed_agreement': seed_agreement(results)}
 
 # %% ../nbs/07_assess.ipynb #c088
 def proxy_split(labels, # (n,) class ids of a training subset
@@ -438,14 +428,6 @@ def proxy_split(labels, # (n,) class ids of a training subset
     return torch.cat(fit).sort().values, torch.cat(held).sort().values
 
 # %% ../nbs/07_assess.ipynb #c090
-def select_checkpoint(values:pd.Series, # selector values, index: epoch (higher: better)
-                     ) -> int:
-    "The epoch with the highest finite value; ties go to the later checkpoint."
-    v = values[np.isfinite(values.to_numpy(dtype=float))]
-    if not len(v): raise ValueError('no checkpoint has a finite value to select by')
-    return int(v.index[v.to_numpy() == v.max()].max())
-
-# %% ../nbs/07_assess.ipynb #c092
 def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher: better); optional kind
                      results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                      modes:list|None=None, # modes to judge against (default: all but 'source')
@@ -456,12 +438,12 @@ def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher
     for mode in modes:
         truth = results[results['mode'] == mode].groupby('epoch').accuracy.mean()
         if not len(truth): raise ValueError(f'the results have no {mode!r} rows to judge the selection against')
-        best = select_checkpoint(truth)
+        best = best_checkpoint(truth)
         for selector, v in values.groupby('selector', sort=False):
             if extra := sorted(set(v.epoch) - set(truth.index)):
                 raise ValueError(f'selector {selector!r} has values for epochs {extra} that the {mode!r} results lack: values and results must come from the same run')
-            mean = v.groupby('epoch').value.mean(); chosen = select_checkpoint(mean)
-            per_seed = [truth[best] - truth[select_checkpoint(g.groupby('epoch').value.mean())]
+            mean = v.groupby('epoch').value.mean(); chosen = best_checkpoint(mean)
+            per_seed = [truth[best] - truth[best_checkpoint(g.groupby('epoch').value.mean())]
                         for _, g in v.groupby('seed') if np.isfinite(g.value).any()]
             ag = _agreement(mean, truth)
             rows.append(dict(selector=selector, kind=v['kind'].iloc[0] if 'kind' in v else '', mode=mode,
@@ -471,7 +453,7 @@ def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher
                              kendall_tau=ag['kendall_tau'], weighted_tau=ag['weighted_tau'], n_checkpoints=ag['n']))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c096
+# %% ../nbs/07_assess.ipynb #c094
 @torch.no_grad()
 def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cpu', batch_size:int=512) -> float:
     "Top-1 accuracy of `model` on `data`, batches moved to `device`."
@@ -480,7 +462,7 @@ def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cp
         correct += (model(data.images[i:i + batch_size].to(device)).argmax(1).cpu() == data.labels[i:i + batch_size]).sum().item()
     return correct / len(data)
 
-# %% ../nbs/07_assess.ipynb #c097
+# %% ../nbs/07_assess.ipynb #c095
 def proxy_accuracies(ctx:AnalysisContext, # the run
                      fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                      ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
@@ -496,11 +478,11 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
     ft, traj = replace(ctx.transfer.ft, epochs=ft_epochs), ctx.trajectory
     params = {'proxy_fe': {'protocol': fe_protocol, 'epochs': ctx.transfer.fe_epochs if fe_protocol == 'paper' else None}, 'proxy_ft': asdict(ft)}
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'select-rows')
-    base = dict(target=ctx.target_train.key, n_per_class=ctx.transfer.n_per_class, fraction=fraction, **provenance())
+    base = dict(target_train=ctx.target_train.key, n_per_class=ctx.transfer.n_per_class, fraction=fraction, **provenance())
     jobs = [(e, s, k) for e in traj.epochs for s in seeds for k in ('proxy_fe', 'proxy_ft')]
     rows, model, entry = [], {}, {}
     for epoch, seed, kind in tqdm(jobs, desc='select', disable=not ctx.progress):
-        sha = traj.entry(epoch)['sha256']; fit, held = splits[seed]
+        sha = traj.identity(epoch); fit, held = splits[seed]
         key = dict(checkpoint=sha, target=train_key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class, fraction=fraction, params=params[kind])
         if (row := store.get(key)) is None:
             t0 = time.time()
@@ -516,7 +498,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c098
+# %% ../nbs/07_assess.ipynb #c096
 def selector_values(ctx:AnalysisContext, # the run
                     proxies:pd.DataFrame, # rows of `proxy_accuracies`
                     scores:pd.DataFrame, # rows of `score_checkpoints`
@@ -530,25 +512,22 @@ def selector_values(ctx:AnalysisContext, # the run
              base.assign(selector='source_accuracy', kind='baseline', value=base.source_accuracy)[['selector', 'kind', 'epoch', 'seed', 'value']]]
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/07_assess.ipynb #c099
+# %% ../nbs/07_assess.ipynb #c097
 @register_analysis('select')
-def select_analysis(ctx:AnalysisContext, # the run
+def select_analysis(ctx:AnalysisContext, # the run, one target
                     fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                     ft_epochs:int=5, # epochs of the short fine-tune
                     fe_protocol:str='converged', # FE probe of the proxy
                     seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
                     scores:list|None=None, # scores that select too (default: all; pass the same as to `assess`)
-                   ) -> pd.DataFrame:
-    "Proxy, score and baseline selection of a checkpoint, with the regret of each: OUT/selection_values.csv, OUT/selection.csv."
-    results = _transfer_results(ctx)
+                   ) -> dict:
+    "Proxy, score and baseline selection of a checkpoint, with the regret of each: the tables `selection_values` and `selection`."
+    results = ctx.table('results', 'the select analysis')
     proxies = proxy_accuracies(ctx, fraction, ft_epochs, fe_protocol, seeds)
     values = selector_values(ctx, proxies, score_checkpoints(ctx, scores, seeds))
-    table = selection_regret(values, results)
-    _write_csv(values, ctx.layout.root/'selection_values.csv')
-    _write_csv(table, ctx.layout.root/'selection.csv')
-    return table
+    return {'selection_values': values, 'selection': selection_regret(values, results)}
 
-# %% ../nbs/07_assess.ipynb #c101
+# %% ../nbs/07_assess.ipynb #c099
 def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
                    fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
                   ) -> dict[str, dict]:
@@ -582,75 +561,3 @@ def format_selection(selection:pd.DataFrame, # the table of `select_analysis`
               '(and the per-seed mean +- sd); tau: Kendall tau of the selector against the accuracies over all checkpoints:', '',
               markdown_table(wide, '.2f')]
     return '\n'.join(lines)
-
-# %% ../nbs/07_assess.ipynb #c109
-def add_select_parser(subparsers) -> argparse.ArgumentParser:
-    "Add the `select` subcommand to the `inadequate-nb` command line (`subparsers` of `add_subparsers`)."
-    s = subparsers.add_parser('select', help='recommend checkpoints of a finished run for FE and for FT, with the regret of every selector',
-                              description='Select the checkpoint of a run for frozen features (FE) and for fine-tuning (FT) by cheap proxies on '
-                                          'the training images, and report the regret of every selector (proxies, scores, baselines).')
-    s.add_argument('--run', required=True, help='a run folder made by `inadequate-nb reproduce` (trajectory/ and results.csv)')
-    s.add_argument('--preset', help='the preset that made the run (default: the one whose configuration matches the run)')
-    s.add_argument('--data-root', help='root of real datasets, for targets that are not embedded (e.g. ../shared/data)')
-    s.add_argument('--fraction', type=float, help='per class, the fraction of the FE training subset that trains the proxies (default 0.25)')
-    s.add_argument('--ft-epochs', type=int, help='epochs of the short fine-tune proxy (default 5)')
-    s.add_argument('--device', help="cpu, cuda, ... (default: the preset's device if present, else cpu)")
-    s.add_argument('--quiet', action='store_true', help='no progress bars')
-    return s
-
-# %% ../nbs/07_assess.ipynb #c110
-def preset_of_run(run:str|Path, # a run folder
-                  name:str|None=None, # the preset's name, if known
-                 ):
-    "The preset that made a run folder: `name` if given, else the one whose pre-training config, source and target match the run."
-    from inadequate_nb.reproduce import PRESETS
-    layout = RunLayout(run)
-    if not (layout.trajectory/'manifest.json').is_file():
-        raise FileNotFoundError(f'{layout.root} has no trajectory/manifest.json: give a run folder made by `inadequate-nb reproduce`')
-    if not layout.results.is_file():
-        raise FileNotFoundError(f'{layout.results} does not exist: the run has no transfer results yet; finish it with `inadequate-nb reproduce`')
-    if name is not None:
-        if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}")
-        return PRESETS[name]
-    manifest = json.loads((layout.trajectory/'manifest.json').read_text())
-    targets = {t.split('/')[0] for t in pd.read_csv(layout.results, usecols=['target'])['target']}
-    fits = [p for p in PRESETS.values() if json.loads(json.dumps(asdict(p.pretrain))) == manifest.get('config')
-            and manifest.get('source', '').split('/')[0] == p.source and targets == {p.target}]
-    if len(fits) != 1:
-        raise ValueError(f"cannot tell which preset made {layout.root} ({'none' if not fits else ', '.join(p.name for p in fits)} "
-                         f"matches its pre-training configuration, source and target): pass --preset NAME")
-    return fits[0]
-
-# %% ../nbs/07_assess.ipynb #c111
-def run_select(args:argparse.Namespace, # parsed by the parser of `add_select_parser`
-              ) -> int:
-    "The `select` subcommand: print the recommended FE and FT checkpoints of a run and every selector's regret; exit status."
-    from inadequate_nb.reproduce import load_target
-    try:
-        preset, layout = preset_of_run(args.run, args.preset), RunLayout(args.run)
-        train, test = load_target(preset, args.data_root)
-        results = pd.read_csv(layout.results)
-        if train.key not in set(results.target):
-            raise ValueError(f"{layout.results} holds the targets {sorted(set(results.target))}, but preset {preset.name!r} loads {train.key!r}: pass the preset that made the run")
-        results = results[results.target == train.key].reset_index(drop=True)
-        if set(results.n_per_class.dropna()) - {preset.transfer.n_per_class}:
-            raise ValueError(f'the run drew {sorted(set(results.n_per_class))} images per class, preset {preset.name!r} draws {preset.transfer.n_per_class}: pass the preset that made the run')
-        device = args.device or (preset.device if preset.device == 'cpu' or torch.cuda.is_available() else 'cpu')
-        ctx = AnalysisContext(Trajectory(layout.trajectory), train, test, layout, preset.transfer, results, device, not args.quiet)
-        assess_options = dict(preset.analysis_options.get('assess', {}))
-        options = dict(preset.analysis_options.get('select', {}))
-        if 'scores' in assess_options: options.setdefault('scores', assess_options['scores'])
-        if args.fraction is not None: options['fraction'] = args.fraction
-        if args.ft_epochs is not None: options['ft_epochs'] = args.ft_epochs
-        selection = select_analysis(ctx, **options) # first: its options are checked before any work
-        assess_analysis(ctx, **assess_options) # reads the score rows that select computed
-        fe_mode = 'fe_converged' if 'fe_converged' in set(results['mode']) else 'fe_paper'
-        seeds = sorted(set(results.seed))
-        print(f"run {layout.root} (preset {preset.name}): {len(ctx.trajectory.epochs)} checkpoints (epochs {ctx.trajectory.epochs}), "
-              f"target {train.key}, seeds {seeds}; proxies train on {100*options.get('fraction', 0.25):.0f}% of each class of the "
-              f"{preset.transfer.n_per_class}-per-class FE training subset and are scored on the rest\n")
-        print(format_selection(selection, pd.read_csv(layout.root/'selection_values.csv'), fe_mode))
-        print(f"written: {layout.root/'selection.csv'}, {layout.root/'selection_values.csv'}, {layout.root/'assess.csv'}, {layout.root/'assess_agreement.csv'}")
-        return 0
-    except (ValueError, FileNotFoundError, KeyError) as e:
-        print(f'inadequate-nb: error: {e}', file=sys.stderr); return 2

@@ -11,7 +11,8 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['seed_everything', 'default_device', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'file_sha256', 'config_hash', 'default_cache_dir', 'RunLayout', 'provenance']
+           'read_json', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields', 'default_cache_dir',
+           'RunLayout', 'provenance']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -28,6 +29,11 @@ def default_device() -> torch.device:
     return torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #c010
+def _umask() -> int:
+    "The process's file-creation mask (read by setting it and setting it back)."
+    m = os.umask(0o022); os.umask(m); return m
+
+# %% ../nbs/00_core.ipynb #c011
 def atomic_write(path:str|Path, # the final file name
                  write, # called with a temporary path; writes the content there
                 ) -> Path:
@@ -37,12 +43,13 @@ def atomic_write(path:str|Path, # the final file name
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the user's usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
 
-# %% ../nbs/00_core.ipynb #c011
+# %% ../nbs/00_core.ipynb #c012
 def atomic_write_text(path:str|Path, text:str) -> Path:
     "Write `text` to `path` atomically."
     return atomic_write(path, lambda p: p.write_text(text, encoding='utf-8'))
@@ -55,7 +62,18 @@ def atomic_torch_save(obj, path:str|Path) -> Path:
     "Save `obj` with `torch.save` to `path` atomically."
     return atomic_write(path, lambda p: torch.save(obj, p))
 
-# %% ../nbs/00_core.ipynb #c015
+# %% ../nbs/00_core.ipynb #c014
+def read_json(path:str|Path, # the file
+              fix:str='delete it and run the same command again', # what the user can do about a damaged file
+             ):
+    "The JSON content of `path`; a damaged or unreadable file is a `ValueError` naming it and the remedy."
+    path = Path(path)
+    try: return json.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError: raise
+    except json.JSONDecodeError as e: raise ValueError(f'{path} is damaged (not valid JSON: {e.msg} at line {e.lineno}): {fix}') from None
+    except (OSError, UnicodeDecodeError) as e: raise ValueError(f'{path} cannot be read ({type(e).__name__}: {e}): {fix}') from None
+
+# %% ../nbs/00_core.ipynb #c020
 def file_sha256(path:str|Path) -> str:
     "SHA-256 hex digest of a file's bytes."
     h = hashlib.sha256()
@@ -69,12 +87,35 @@ def config_hash(obj, # any JSON-serialisable object (a config, a key)
     "Stable short hash of a JSON-serialisable object (key order does not matter)."
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]
 
-# %% ../nbs/00_core.ipynb #c018
+# %% ../nbs/00_core.ipynb #c023
+def tensors_sha256(tensors:dict, # name -> tensor (e.g. a state dict), hashed in its order
+                   *describe, # JSON-serialisable objects hashed first (e.g. the architecture and its arguments)
+                  ) -> str:
+    "SHA-256 of named tensors' contents (name, dtype, shape, bytes) and of a description."
+    h = hashlib.sha256(json.dumps(describe, sort_keys=True, default=str).encode())
+    for name, t in tensors.items():
+        t = t.detach().cpu().contiguous()
+        h.update(f'{name}|{t.dtype}|{tuple(t.shape)}|'.encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb #c026
+def float_fields(obj, # a dataclass instance (changed in place)
+                ):
+    "Turn integers in the fields annotated `float` (or `float|None`) into floats."
+    import dataclasses
+    for f in dataclasses.fields(obj):
+        kinds = str(f.type).replace(' ', '').split('|')
+        v = getattr(obj, f.name)
+        if 'float' in kinds and 'int' not in kinds and isinstance(v, int) and not isinstance(v, bool): setattr(obj, f.name, float(v))
+    return obj
+
+# %% ../nbs/00_core.ipynb #c029
 def default_cache_dir() -> Path:
     "Cache shared between runs: `$INADEQUATE_NB_CACHE`, else `~/.cache/inadequate_nb`."
     return Path(os.environ.get('INADEQUATE_NB_CACHE', Path.home()/'.cache'/'inadequate_nb'))
 
-# %% ../nbs/00_core.ipynb #c019
+# %% ../nbs/00_core.ipynb #c030
 @dataclass
 class RunLayout:
     "The folders of one run: a trajectory, a feature cache, result rows, figures and executed notebooks."
@@ -93,8 +134,9 @@ class RunLayout:
     @property
     def notebooks(self) -> Path: return self.root/'notebooks'
 
-# %% ../nbs/00_core.ipynb #c022
+# %% ../nbs/00_core.ipynb #c033
 def provenance() -> dict:
-    "Package, torch and Python versions, for result rows and reports."
+    "Package, torch and Python versions and the CPU thread count, for result rows and reports."
     from inadequate_nb import __version__
-    return {'package_version': __version__, 'torch_version': torch.__version__, 'python_version': platform.python_version()}
+    return {'package_version': __version__, 'torch_version': torch.__version__, 'python_version': platform.python_version(),
+            'threads': torch.get_num_threads()}

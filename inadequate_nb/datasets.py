@@ -16,8 +16,7 @@ from .data import ImageData, DATASETS, register_dataset, load_dataset, per_class
 __all__ = ['FILE_LISTS', 'DOWNLOADS', 'SOURCES', 'MURA_BODY_PARTS', 'PAPER_TARGETS', 'FileList', 'read_image', 'eval_transform',
            'train_transform', 'ImageFileDataset', 'decode_file_list', 'missing_dataset', 'register_files',
            'image_files', 'cub200_files', 'indoor67_files', 'mura_files', 'food101_files', 'aircraft_files',
-           'cars_files', 'flowers102_files', 'imagenet_files', 'load_cifar100', 'dataset_status', 'add_datasets_parser',
-           'datasets_table', 'run_datasets']
+           'cars_files', 'flowers102_files', 'imagenet_files', 'load_cifar100', 'dataset_status', 'datasets_table']
 
 # %% ../nbs/01a_datasets.ipynb #c006
 @dataclass
@@ -352,17 +351,12 @@ def dataset_status(name:str, # a registered dataset
         elif name == 'mnist': ok = all((root/'MNIST'/'raw'/f).is_file() for f in ('train-images-idx3-ubyte', 't10k-images-idx3-ubyte'))
         elif name == 'cifar10': ok = (root/'cifar-10-batches-py').is_dir() or all((root/'cifar10-jpg'/s).is_dir() for s in ('train', 'test'))
         elif name == 'imagefolder': ok = all((root/s).is_dir() for s in ('train', 'test'))
+        elif name == 'mnistm': ok = all(dataset_status(n, root) == 'found' for n in ('mnist', 'cifar10'))
         else: load_dataset(name, 'test', root); ok = True
         return 'found' if ok else f'missing (expected {spec.layout})'
     except (FileNotFoundError, ValueError, RuntimeError): return f'missing (expected {spec.layout})'
 
 # %% ../nbs/01a_datasets.ipynb #c042
-def add_datasets_parser(subparsers):
-    "Add the `datasets` subcommand to an argparse subparsers object."
-    d = subparsers.add_parser('datasets', help='list the datasets and whether each is found under --data-root')
-    d.add_argument('--data-root', help='root of real datasets (e.g. ../shared/data)')
-    return d
-
 def datasets_table(root:str|Path|None) -> list[str]:
     "One line per registered dataset: name, status under `root`, description; where to get the missing ones."
     lines, notes = [], []
@@ -371,7 +365,3 @@ def datasets_table(root:str|Path|None) -> list[str]:
         lines.append(f"{name:12s} {st.split(' (expected')[0]:36s} {spec.description}")
         if st.startswith(('missing', 'incomplete')): notes.append(f'  {name}: expected {spec.layout}' + (f'; from {SOURCES[name]}' if name in SOURCES else ''))
     return lines + (['', 'Not found (layout expected under the data root):'] + notes if notes else [])
-
-def run_datasets(args) -> int:
-    "Print `datasets_table` for `args.data_root`."
-    print('\n'.join(datasets_table(args.data_root))); return 0

@@ -4,23 +4,23 @@
 
 # %% ../nbs/03a_distributed.ipynb #c001
 from __future__ import annotations
-import os, sys, json, math, time, argparse, subprocess
+import os, sys, json, math, time
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import torch, torch.nn as nn, torch.nn.functional as F
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from .core import atomic_write_json, atomic_torch_save, config_hash, file_sha256, seed_everything
-from .data import ImageData, augment_batch, load_dataset, per_class_subset
-from .models import build_model, channel_stats, save_checkpoint, CheckpointError
-from .pretrain import PretrainConfig, Trajectory, learning_rate
-from .datasets import FileList, ImageFileDataset, image_files, eval_transform, train_transform, FILE_LISTS
+from .core import config_hash, seed_everything
+from .data import ImageData, augment_batch
+from .models import build_model, channel_stats
+from .pretrain import PretrainConfig, learning_rate
+from .trajectory import Trajectory, TrajectoryWriter
+from .datasets import FileList, ImageFileDataset, eval_transform, train_transform
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
 __all__ = ['RESNET50_RECIPE', 'T2T_RECIPE', 'DistributedConfig', 'peak_lr', 'scheduled_lr', 'init_distributed', 'memory_batches',
-           'stream_loader', 'mix_batch', 'sharded_accuracy', 'distributed_pretrain', 'add_pretrain_arguments', 'main',
-           'torchrun_command']
+           'stream_loader', 'mix_batch', 'sharded_accuracy', 'distributed_pretrain', 'torchrun_command']
 
 # %% ../nbs/03a_distributed.ipynb #c006
 @dataclass
@@ -43,6 +43,7 @@ class DistributedConfig(PretrainConfig):
     random_erasing: float = 0.0 # random-erasing probability on streamed sources
     workers: int = 8 # DataLoader workers per rank (streamed sources)
     eval_test_samples: int|None = None # source-test images measured at checkpoints (None: all)
+    processes: int|None = None # processes torchrun starts on this machine (None: one per GPU, else 1)
     def __post_init__(self):
         super().__post_init__()
         if self.optimizer not in ('sgd', 'adamw'): raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {self.optimizer!r}")
@@ -85,12 +86,6 @@ def init_distributed(device:str|None=None, # 'cuda', 'cpu' or None (a GPU when t
 
 def _barrier(world:int):
     if world > 1: dist.barrier()
-
-def _audit(path:Path, rank:int):
-    "Append `rank file` to $INADEQUATE_NB_WRITE_AUDIT, if set (a record of who wrote what)."
-    log = os.environ.get('INADEQUATE_NB_WRITE_AUDIT')
-    if log:
-        with open(log, 'a') as f: f.write(f'{rank} {Path(path).name}\n')
 
 # %% ../nbs/03a_distributed.ipynb #c013
 def memory_batches(train:ImageData, config:DistributedConfig, g:torch.Generator, rank:int, world:int):
@@ -176,19 +171,10 @@ def _trajectory(out:Path, trained:int) -> Trajectory:
     return t
 
 def _run_hash(config:DistributedConfig, source_key:str) -> str:
-    c = asdict(config); [c.pop(k) for k in ('workers', 'eval_test_samples')]  # how, not what, is trained
+    c = asdict(config); [c.pop(k, None) for k in ('workers', 'eval_test_samples', 'processes')]  # how, not what, is trained
     return config_hash([c, source_key])
 
 # %% ../nbs/03a_distributed.ipynb #c022
-def _write_checkpoint(model, out, epoch, config, classes, source_key, arch_kwargs, manifest, metrics, rank):
-    path = out/f'epoch_{epoch:04d}.pt'
-    save_checkpoint(path, model, config.arch, arch_kwargs, len(classes), epoch=epoch, metrics=metrics,
-                    config=asdict(config), classes=list(classes), source=source_key); _audit(path, rank)
-    manifest['checkpoints'] = sorted([c for c in manifest['checkpoints'] if c['epoch'] != epoch] +
-                                     [dict(epoch=epoch, file=path.name, sha256=file_sha256(path), **metrics)], key=lambda c: c['epoch'])
-    atomic_write_json(out/'manifest.json', manifest); _audit(out/'manifest.json', rank)
-
-# %% ../nbs/03a_distributed.ipynb #c023
 def distributed_pretrain(config:DistributedConfig, # the recipe (`batch_size` global)
                          train:ImageData|FileList, # source training set: in memory, or files to stream
                          test:ImageData|FileList, # source test set (the manifest's test accuracy)
@@ -205,34 +191,29 @@ def distributed_pretrain(config:DistributedConfig, # the recipe (`batch_size` gl
     classes, n_train = train.classes, len(train)
     steps = n_train//config.batch_size
     if steps == 0: raise ValueError(f'{train.key} has {n_train} images, fewer than one global batch of {config.batch_size}')
-    mf, key = out/'manifest.json', _run_hash(config, train.key)
-    manifest = json.loads(mf.read_text()) if mf.is_file() else None
-    if manifest is not None:
-        if manifest['run_hash'] != key: raise ValueError(f'{out} holds a trajectory of another run (config or source differ); use another output folder or delete it')
-        if manifest.get('complete'): return _trajectory(out, 0)
     if streamed: mean, std, channels, size = config.arch_kwargs.get('mean', IMAGENET_MEAN), config.arch_kwargs.get('std', IMAGENET_STD), 3, config.image_size
     else: (mean, std), channels, size = channel_stats(train.images), train.images.shape[1], train.images.shape[-1]
     arch_kwargs = dict(config.arch_kwargs, in_channels=channels, mean=list(mean), std=list(std))
-    manifest = manifest or dict(run_hash=key, arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key,
-                                source_test=test.key, classes=list(classes), image_size=size, checkpoints=[], complete=False)
-    manifest['training'] = dict(world_size=world, backend=dist.get_backend() if world > 1 else None, device=dev.type,
-                                amp=config.amp and dev.type == 'cuda', peak_lr=peak_lr(config))
+    writer = TrajectoryWriter(out, _run_hash(config, train.key), dict(
+        arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key, source_test=test.key,
+        classes=list(classes), image_size=size), writes=rank == 0, rank=rank)
+    if writer.complete: return _trajectory(out, 0)
+    writer.manifest['training'] = dict(world_size=world, backend=dist.get_backend() if world > 1 else None, device=dev.type,
+                                       amp=config.amp and dev.type == 'cuda', peak_lr=peak_lr(config))
     g = seed_everything(config.seed)  # the same stream on every rank: same initial weights, batches, augmentation
     net = build_model(config.arch, len(classes), **arch_kwargs).to(dev, memory_format=torch.channels_last)
     if config.sync_bn and world > 1 and dev.type == 'cuda': net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
     model = nn.parallel.DistributedDataParallel(net, device_ids=[dev.index] if dev.type == 'cuda' else None) if world > 1 else net
     opt = _optimizer(net, config)
-    start, state = 0, out/'resume.pt'
-    if state.is_file():
-        try: s = torch.load(state, map_location=dev, weights_only=True)
-        except Exception as e: raise CheckpointError(f'{state} is corrupt ({type(e).__name__}); delete it to restart from the last checkpoint') from e
+    start = 0
+    if (s := writer.resume_state(map_location=dev)) is not None:
         net.load_state_dict(s['model']); opt.load_state_dict(s['optimizer']); g.set_state(s['generator'].cpu()); start = s['epoch']
+    record = lambda epoch, m: writer.record(epoch, net, m, len(classes), config=asdict(config), classes=list(classes), source=train.key)
     acc = lambda data, n: sharded_accuracy(net, data, rank, world, dev, n, config.image_size, workers=config.workers if streamed else 0, amp=config.amp)
     evaluate = lambda: dict(source_train_accuracy=acc(train, config.eval_samples), source_test_accuracy=acc(test, config.eval_test_samples))
     if start == 0 and 0 in config.save_epochs:
         m = evaluate()
-        if rank == 0: out.mkdir(parents=True, exist_ok=True); _write_checkpoint(net, out, 0, config, classes, train.key, arch_kwargs, manifest, m, rank)
-        _barrier(world)
+        record(0, m); _barrier(world)
     if streamed: loader, sampler = stream_loader(train, config, rank, world, pin=dev.type == 'cuda'); steps = len(loader)
     amp = config.amp and dev.type == 'cuda'
     model.train(); t0 = time.time()
@@ -256,71 +237,19 @@ def distributed_pretrain(config:DistributedConfig, # the recipe (`batch_size` gl
         losses = losses.cpu().tolist(); mean_loss = sum(losses)/len(losses)
         bar.set_postfix(loss=f'{mean_loss:.3f}')
         m = evaluate() if epoch + 1 in config.save_epochs else None
-        if rank == 0:
-            atomic_write_json(out/'log'/f'epoch_{epoch + 1:04d}.json', dict(epoch=epoch + 1, step_losses=losses, train_loss=mean_loss,
-                                                                          lr_end=opt.param_groups[0]['lr'], seconds=time.time() - t0))
-            _audit(out/'log'/f'epoch_{epoch + 1:04d}.json', rank)
-            if m is not None:
-                _write_checkpoint(net, out, epoch + 1, config, classes, train.key, arch_kwargs, manifest, dict(m, train_loss=mean_loss, train_seconds=time.time() - t0), rank)
-            atomic_torch_save(dict(model=net.state_dict(), optimizer=opt.state_dict(), generator=g.get_state(), epoch=epoch + 1), state); _audit(state, rank)
+        writer.write_log(epoch + 1, dict(epoch=epoch + 1, step_losses=losses, train_loss=mean_loss, lr_end=opt.param_groups[0]['lr'],
+                                         seconds=time.time() - t0))
+        if m is not None: record(epoch + 1, dict(m, train_loss=mean_loss, train_seconds=time.time() - t0))
+        writer.save_state(model=net.state_dict(), optimizer=opt.state_dict(), generator=g.get_state(), epoch=epoch + 1)
         _barrier(world)
         if stop_after is not None and epoch + 1 - start >= stop_after and epoch + 1 < config.epochs: return _trajectory(out, epoch + 1 - start) if rank == 0 else None
-    if rank == 0:
-        manifest['complete'] = True; atomic_write_json(mf, manifest); _audit(mf, rank); state.unlink(missing_ok=True)
-    _barrier(world)
+    writer.finish(); _barrier(world)
     return _trajectory(out, config.epochs - start) if rank == 0 else None
 
-# %% ../nbs/03a_distributed.ipynb #c031
-def _source_splits(name:str, root, options:dict, per_class:int|None, stream:bool, seed:int):
-    if stream:
-        if name not in FILE_LISTS: raise ValueError(f'--stream needs a file-based dataset ({", ".join(sorted(FILE_LISTS))}), not {name!r}')
-        return image_files(name, 'train', root), image_files(name, 'test', root)
-    tr, te = (load_dataset(name, s, root, **options) for s in ('train', 'test'))
-    return (per_class_subset(tr, per_class, seed) if per_class else tr), te
-
-def add_pretrain_arguments(p:argparse.ArgumentParser) -> argparse.ArgumentParser:
-    "The arguments of the distributed pre-training command."
-    p.add_argument('--out', required=True, help='trajectory folder (written by rank 0; rerun the same command to resume)')
-    p.add_argument('--preset', help='a paper preset (paper-resnet50, paper-t2t): its recipe, source and streaming')
-    p.add_argument('--config', help='JSON file with the fields of DistributedConfig (instead of --preset)')
-    p.add_argument('--source', help="source dataset name (default: the preset's)")
-    p.add_argument('--source-options', default='{}', help='JSON options of load_dataset for the source')
-    p.add_argument('--source-per-class', type=int, help='balanced subset of the source (in-memory sources)')
-    p.add_argument('--stream', action=argparse.BooleanOptionalAction, default=None, help="stream a file-based source (default: the preset's choice, else no)")
-    p.add_argument('--data-root', help='root of the datasets')
-    p.add_argument('--device', help='cuda or cpu (default: cuda when available)')
-    p.add_argument('--stop-after', type=int, help='stop after this many epochs (testing resumption)')
-    p.add_argument('--quiet', action='store_true')
-    return p
-
-def main(argv:list|None=None) -> int:
-    "Entry point of every rank: parse the arguments, load the source, run `distributed_pretrain`."
-    a = add_pretrain_arguments(argparse.ArgumentParser(prog='python -m inadequate_nb.distributed')).parse_args(argv)
-    if bool(a.preset) == bool(a.config): raise ValueError('give exactly one of --preset and --config')
-    if a.preset:
-        from inadequate_nb.paper import PAPER_PRESETS
-        if a.preset not in PAPER_PRESETS: raise ValueError(f"unknown paper preset {a.preset!r}; known: {', '.join(PAPER_PRESETS)}")
-        p = PAPER_PRESETS[a.preset]; config, source, stream = p.pretrain, a.source or p.source, p.stream_source if a.stream is None else a.stream
-        options = {**p.source_options, **json.loads(a.source_options)}
-    else:
-        config = DistributedConfig(**json.loads(Path(a.config).read_text()))
-        source, stream, options = a.source, bool(a.stream), json.loads(a.source_options)
-        if not source: raise ValueError('--source is required with --config')
-    train, test = _source_splits(source, a.data_root, options, a.source_per_class, stream, config.seed)
-    distributed_pretrain(config, train, test, a.out, a.device, not a.quiet, a.stop_after)
-    if dist.is_initialized(): dist.destroy_process_group()
-    return 0
-
-def _cli() -> int:
-    try: return main()
-    except (ValueError, FileNotFoundError, KeyError) as e: print(f'inadequate_nb.distributed: error: {e}', file=sys.stderr); return 2
-
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(_cli())
-
-# %% ../nbs/03a_distributed.ipynb #c032
-def torchrun_command(args:list, # arguments of `python -m inadequate_nb.distributed`
+# %% ../nbs/03a_distributed.ipynb #c030
+def torchrun_command(args:list, # arguments of `inadequate-nb` (starting with `distributed-pretrain`)
                      nproc:int|None=None, # processes (default: the number of GPUs, else 1)
                     ) -> list[str]:
     "The `torchrun` command line that runs the distributed pre-training on this machine."
     nproc = nproc or max(1, torch.cuda.device_count())
-    return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}', '-m', 'inadequate_nb.distributed'] + [str(x) for x in args]
+    return [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}', '-m', 'inadequate_nb.cli'] + [str(x) for x in args]

@@ -4,17 +4,17 @@
 
 # %% ../nbs/03b_import.ipynb #c001
 from __future__ import annotations
-import argparse, json, math, pickle, re, sys
+import argparse, math, pickle, re
 from pathlib import Path
 import torch, torch.nn as nn
-from .core import atomic_write_json, config_hash, file_sha256
-from .models import CHECKPOINT_FORMAT, ARCHITECTURES, CheckpointError, build_model, save_checkpoint
-from .pretrain import Trajectory, source_accuracy
+from .core import config_hash, file_sha256
+from .models import CHECKPOINT_FORMAT, ARCHITECTURES, CheckpointError, build_model
+from .pretrain import source_accuracy
+from .trajectory import Trajectory, TrajectoryWriter
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['KEY_MAPS', 'read_weights', 'epoch_from_name', 'fit_state_dict', 'import_trajectory', 'add_import_parser',
-           'run_import']
+__all__ = ['KEY_MAPS', 'read_weights', 'epoch_from_name', 'fit_state_dict', 'import_trajectory']
 
 # %% ../nbs/03b_import.ipynb #c006
 _STATE_KEYS = ('state_dict', 'model', 'model_state_dict', 'net')
@@ -98,11 +98,7 @@ def import_trajectory(src:str|Path, # folder of .pt / .pth / .pth.tar / .bin che
     if not files: raise FileNotFoundError(f'{src} holds no .pt, .pth, .pth.tar or .bin files')
     kw = dict(arch_kwargs or {}, in_channels=(arch_kwargs or {}).get('in_channels', 3), mean=list(mean), std=list(std))
     key = config_hash([arch, kw, image_size, epoch_offset, ema, [(p.name, file_sha256(p)) for p in files]])
-    mf = out/'manifest.json'
-    if mf.is_file():
-        m = json.loads(mf.read_text())
-        if m.get('run_hash') != key: raise ValueError(f'{out} already holds another trajectory; import into another folder or delete it')
-        if m.get('complete'): return Trajectory(out)
+    if (out/'manifest.json').is_file() and (done := Trajectory(out)).complete and done.manifest.get('run_hash') == key: return done
     weights = {}
     for p in files:
         sd, e = read_weights(p, ema)
@@ -116,45 +112,15 @@ def import_trajectory(src:str|Path, # folder of .pt / .pth / .pth.tar / .bin che
     if not num_classes: raise ValueError(f'{files[0]} has no head.weight (or fc.weight): pass classes=... to say how many source classes')
     classes = list(classes or [str(i) for i in range(num_classes)])
     if len(classes) != num_classes: raise ValueError(f'{len(classes)} class names given, but the checkpoints have {num_classes} source classes')
-    manifest = dict(run_hash=key, arch=arch, arch_kwargs=kw, config={'imported_from': str(src.resolve()), 'epoch_offset': epoch_offset, 'ema': ema},
-                    source=source, source_test=f'{source}/test', classes=classes, image_size=image_size, checkpoints=[], complete=False, imported=True)
+    config = {'imported_from': str(src.resolve()), 'epoch_offset': epoch_offset, 'ema': ema}
+    writer = TrajectoryWriter(out, key, dict(arch=arch, arch_kwargs=kw, config=config, source=source, source_test=f'{source}/test',
+                                             classes=classes, image_size=image_size, imported=True))
     for e in sorted(weights):
         p, sd = weights[e]; model = build_model(arch, num_classes, **kw)
         model.load_state_dict(fit_state_dict(sd, model, arch, p))
         if evaluate is not None: metrics = dict(source_train_accuracy=source_accuracy(model.eval(), evaluate[0]), source_test_accuracy=source_accuracy(model, evaluate[1]))
         else: metrics = dict(source_train_accuracy=math.nan, source_test_accuracy=math.nan)
-        path = out/f'epoch_{e:04d}.pt'
-        save_checkpoint(path, model, arch, kw, num_classes, epoch=e, metrics=metrics, classes=classes, source=source,
-                        config=dict(manifest['config'], file=p.name, file_sha256=file_sha256(p)))
-        manifest['checkpoints'].append(dict(epoch=e, file=path.name, sha256=file_sha256(path), imported_from=p.name, **metrics))
-        atomic_write_json(mf, manifest)
+        writer.record(e, model, dict(metrics, imported_from=p.name), num_classes, classes=classes, source=source,
+                      config=dict(config, file=p.name, file_sha256=file_sha256(p)))
         if progress: print(f'imported {p.name} as epoch {e}', flush=True)
-    manifest['complete'] = True; atomic_write_json(mf, manifest)
-    return Trajectory(out)
-
-# %% ../nbs/03b_import.ipynb #c022
-def add_import_parser(subparsers):
-    "Add the `import-trajectory` subcommand to an argparse subparsers object."
-    p = subparsers.add_parser('import-trajectory', help='turn a folder of .pt/.pth checkpoints into a trajectory (no pre-training)')
-    p.add_argument('dir', help='folder of checkpoint files (torchvision or timm state dicts, ours; epoch from the file or its name)')
-    p.add_argument('--arch', required=True, help='architecture: resnet50, t2t_vit_t_14, cifar_resnet18, ...')
-    p.add_argument('--out', help='trajectory folder to write (default runs/imported-DIRNAME/trajectory)')
-    p.add_argument('--arch-kwargs', default='{}', help='JSON arguments of the architecture, e.g. \'{"width": 8}\'')
-    p.add_argument('--image-size', type=int, default=224, help='input side the checkpoints expect (default 224)')
-    p.add_argument('--mean', type=float, nargs=3, default=list(IMAGENET_MEAN), help='input normalisation mean (default ImageNet)')
-    p.add_argument('--std', type=float, nargs=3, default=list(IMAGENET_STD), help='input normalisation std (default ImageNet)')
-    p.add_argument('--classes', help='text file with one source class name per line')
-    p.add_argument('--source', default='imported', help='name of the source in the manifest and results (e.g. imagenet)')
-    p.add_argument('--epoch-offset', type=int, default=0, help='added to every epoch (timm checkpoints: 1)')
-    p.add_argument('--ema', action='store_true', help='take the EMA weights where a file has them')
-    return p
-
-def run_import(args) -> int:
-    "Run `import_trajectory` for parsed `import-trajectory` arguments; print where the trajectory is and what next."
-    out = Path(args.out or f'runs/imported-{Path(args.dir).resolve().name}/trajectory')
-    classes = [l.strip() for l in Path(args.classes).read_text().splitlines() if l.strip()] if args.classes else None
-    t = import_trajectory(args.dir, out, args.arch, json.loads(args.arch_kwargs), args.image_size, args.mean, args.std, classes,
-                          args.source, args.epoch_offset, args.ema)
-    print(f'trajectory with epochs {t.epochs} written to {out}\n'
-          f'sweep it: inadequate-nb reproduce --preset paper-resnet50 --out {out.parent} --data-root DATA (its trajectory/ is used as it is)')
-    return 0
+    return writer.finish()

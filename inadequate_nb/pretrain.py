@@ -4,17 +4,18 @@
 
 # %% ../nbs/03_pretrain.ipynb #c001
 from __future__ import annotations
-import json, math, time
+import math, time
 from pathlib import Path
 from dataclasses import dataclass, field, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import atomic_write_json, atomic_torch_save, config_hash, file_sha256, seed_everything
+from .core import config_hash, float_fields, seed_everything
 from .data import ImageData, augment_batch, to_device
-from .models import build_model, channel_stats, save_checkpoint, load_checkpoint, model_from_checkpoint, CheckpointError
+from .models import build_model, channel_stats
+from .trajectory import Trajectory, TrajectoryWriter
 
 # %% auto #0
-__all__ = ['PretrainConfig', 'learning_rate', 'source_accuracy', 'Trajectory', 'run_hash', 'pretrain']
+__all__ = ['PretrainConfig', 'learning_rate', 'source_accuracy', 'run_hash', 'pretrain']
 
 # %% ../nbs/03_pretrain.ipynb #c005
 @dataclass
@@ -39,6 +40,7 @@ class PretrainConfig:
     amp: bool = False # bfloat16 autocast of the training steps on a GPU (ignored on a CPU)
     seed: int = 0
     def __post_init__(self):
+        float_fields(self)  # lr=1 and lr=1.0 are one recipe, with one hash
         if self.schedule not in ('cosine', 'step'): raise ValueError(f"schedule must be 'cosine' or 'step', got {self.schedule!r}")
         bad = [e for e in self.save_epochs if not 0 <= e <= self.epochs]
         if bad: raise ValueError(f'save_epochs {bad} lie outside 0..{self.epochs} (epochs)')
@@ -68,38 +70,6 @@ def source_accuracy(model:nn.Module, data:ImageData, batch_size:int=1024, max_sa
     return correct/n
 
 # %% ../nbs/03_pretrain.ipynb #c013
-class Trajectory:
-    "A folder of checkpoints from one pre-training run, with its manifest."
-    def __init__(self, path:str|Path, trained_epochs:int|None=None):
-        self.path, self.trained_epochs = Path(path), trained_epochs # epochs trained by the call that returned it
-        mf = self.path/'manifest.json'
-        if not mf.is_file(): raise FileNotFoundError(f'{self.path} is not a trajectory: it has no manifest.json (pre-train first, or import checkpoints)')
-        self.manifest = json.loads(mf.read_text())
-    @property
-    def checkpoints(self) -> list[dict]: return self.manifest['checkpoints']
-    @property
-    def epochs(self) -> list[int]: return [c['epoch'] for c in self.checkpoints]
-    @property
-    def complete(self) -> bool: return self.manifest.get('complete', False)
-    @property
-    def geometry(self) -> tuple[int, int]:
-        "(image side, channels) the checkpoints expect."
-        return self.manifest['image_size'], self.manifest['arch_kwargs']['in_channels']
-    def entry(self, epoch:int) -> dict:
-        "The manifest entry of the checkpoint at `epoch`."
-        for c in self.checkpoints:
-            if c['epoch'] == epoch: return c
-        raise KeyError(f'{self.path} has no checkpoint at epoch {epoch}; it has epochs {self.epochs}')
-    def checkpoint_path(self, epoch:int) -> Path: return self.path/self.entry(epoch)['file']
-    def load(self, epoch:int, verify:bool=True) -> nn.Module:
-        "The network saved at `epoch`, in eval mode (its file hash checked against the manifest)."
-        p, e = self.checkpoint_path(epoch), self.entry(epoch)
-        if verify and p.is_file() and file_sha256(p) != e['sha256']:
-            raise CheckpointError(f'{p} does not match the hash in {self.path}/manifest.json: the file changed or is corrupt; delete it and re-run')
-        return model_from_checkpoint(load_checkpoint(p), self.manifest['arch'], p)
-    def __repr__(self): return f'Trajectory({str(self.path)!r}, epochs={self.epochs})'
-
-# %% ../nbs/03_pretrain.ipynb #c015
 def run_hash(config:PretrainConfig, # the recipe
              source_key:str, # `ImageData.key` of the source
             ) -> str:
@@ -108,20 +78,7 @@ def run_hash(config:PretrainConfig, # the recipe
     if not c.get('amp'): c.pop('amp', None)  # runs made before the field existed trained in float32: same hash
     return config_hash([c, source_key])
 
-# %% ../nbs/03_pretrain.ipynb #c017
-def _record(model, out, epoch, config, classes, train, test, arch_kwargs, manifest, log):
-    path = out/f'epoch_{epoch:04d}.pt'
-    metrics = dict(source_train_accuracy=source_accuracy(model, train, max_samples=config.eval_samples),
-                   source_test_accuracy=source_accuracy(model, test), **log)
-    save_checkpoint(path, model, config.arch, arch_kwargs, len(classes), epoch=epoch, metrics=metrics,
-                    config=asdict(config), classes=list(classes), source=train.key)
-    manifest['checkpoints'] = [c for c in manifest['checkpoints'] if c['epoch'] != epoch] + [
-        dict(epoch=epoch, file=path.name, sha256=file_sha256(path), **metrics)]
-    manifest['checkpoints'].sort(key=lambda c: c['epoch'])
-    atomic_write_json(out/'manifest.json', manifest)
-    model.train()
-
-# %% ../nbs/03_pretrain.ipynb #c018
+# %% ../nbs/03_pretrain.ipynb #c015
 def pretrain(config:PretrainConfig, # the recipe
              train:ImageData, # source training set
              test:ImageData, # source test set (for the manifest's test accuracy)
@@ -131,31 +88,26 @@ def pretrain(config:PretrainConfig, # the recipe
              stop_after:int|None=None, # stop after this many epochs of this call (to test resuming)
             ) -> Trajectory:
     "Pre-train on the source, saving checkpoints at `config.save_epochs` into `out`; resumes if `out` has a run."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    key = run_hash(config, train.key)
-    mf = out/'manifest.json'
-    if mf.is_file():
-        manifest = json.loads(mf.read_text())
-        if manifest['run_hash'] != key:
-            raise ValueError(f'{out} holds a trajectory of another run (config or source differ); use another output folder or delete it')
-        if manifest.get('complete'): return Trajectory(out, trained_epochs=0)
     mean, std = channel_stats(train.images)
     arch_kwargs = dict(config.arch_kwargs, in_channels=train.images.shape[1], mean=mean, std=std)
-    manifest = dict(run_hash=key, arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key,
-                    source_test=test.key, classes=list(train.classes), image_size=train.images.shape[-1],
-                    checkpoints=[], complete=False) if not mf.is_file() else manifest
-    atomic_write_json(mf, manifest)  # from the first step on, the folder says which run it holds (resume.pt is checked against it)
+    writer = TrajectoryWriter(out, run_hash(config, train.key), dict(
+        arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key, source_test=test.key,
+        classes=list(train.classes), image_size=train.images.shape[-1]))
+    if writer.complete: return Trajectory(out, trained_epochs=0)
     g = seed_everything(config.seed)
     model = build_model(config.arch, train.num_classes, **arch_kwargs).to(device, memory_format=torch.channels_last)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]; rest = [p for n, p in model.named_parameters() if p.ndim <= 1]
     opt = torch.optim.SGD([{'params': decay, 'weight_decay': config.weight_decay}, {'params': rest, 'weight_decay': 0}],
                           lr=config.lr, momentum=config.momentum, nesterov=True)
-    start, state = 0, out/'resume.pt'
-    if state.is_file():
-        try: s = torch.load(state, weights_only=True)
-        except Exception as e: raise CheckpointError(f'{state} is corrupt ({type(e).__name__}); delete it to restart from the last checkpoint') from e
+    def record(epoch, log):
+        metrics = dict(source_train_accuracy=source_accuracy(model, train, max_samples=config.eval_samples),
+                       source_test_accuracy=source_accuracy(model, test), **log)
+        writer.record(epoch, model, metrics, train.num_classes, config=asdict(config), classes=list(train.classes), source=train.key)
+        model.train()
+    start = 0
+    if (s := writer.resume_state()) is not None:
         model.load_state_dict(s['model']); opt.load_state_dict(s['optimizer']); g.set_state(s['generator']); start = s['epoch']
-    elif 0 in config.save_epochs: _record(model, out, 0, config, train.classes, train, test, arch_kwargs, manifest, {})
+    elif 0 in config.save_epochs: record(0, {})
     steps = len(train)//config.batch_size
     images, labels = train.images.to(device), train.labels.to(device)  # the whole source lives where the model trains
     amp_device = torch.device(device).type; amp = config.amp and amp_device == 'cuda'
@@ -172,12 +124,9 @@ def pretrain(config:PretrainConfig, # the recipe
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); loss_sum += loss.detach()
         train_loss = loss_sum.item()/steps  # one synchronisation per epoch, not per step
         bar.set_postfix(loss=f'{train_loss:.3f}')
-        if epoch + 1 in config.save_epochs:
-            _record(model, out, epoch + 1, config, train.classes, train, test, arch_kwargs, manifest,
-                    dict(train_loss=train_loss, train_seconds=time.time() - t0))
-        atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), generator=g.get_state(), epoch=epoch + 1), state)
+        if epoch + 1 in config.save_epochs: record(epoch + 1, dict(train_loss=train_loss, train_seconds=time.time() - t0))
+        writer.save_state(model=model.state_dict(), optimizer=opt.state_dict(), generator=g.get_state(), epoch=epoch + 1)
         if stop_after is not None and epoch + 1 - start >= stop_after and epoch + 1 < config.epochs:
             return Trajectory(out, trained_epochs=epoch + 1 - start)
-    manifest['complete'] = True; atomic_write_json(mf, manifest)
-    state.unlink(missing_ok=True)
-    return Trajectory(out, trained_epochs=config.epochs - start)
+    t = writer.finish(); t.trained_epochs = config.epochs - start
+    return t

@@ -191,11 +191,13 @@ def logistic_regression_probe(train_x, train_y, # (N, D) features and (N,) label
                               max_iter:int=1000, # L-BFGS iterations at most per fit
                               tol:float=1e-6, # convergence: max |gradient| below this
                               num_classes:int|None=None, # C; default max label + 1 over train and test
+                              validation:tuple|None=None, # (features, labels) also scored by the final classifier
                              ) -> dict:
-    "Converged L2-tuned multinomial logistic regression (Kornblith et al. 2019): `{'accuracy', 'l2', 'holdout_accuracy', 'holdout_accuracies'}`."
+    "Converged L2-tuned multinomial logistic regression (Kornblith et al. 2019): `{'accuracy', 'l2', 'holdout_accuracy', 'holdout_accuracies'}` (+ `validation_accuracy`)."
     train_x, train_y, test_x, test_y, C = check_labelled(train_x, train_y, test_x, test_y, num_classes)
+    if validation is not None: val_x, val_y, _, _, C = check_labelled(validation[0], validation[1], test_x, test_y, C)
     if len(l2_grid) == 0 or any(not l2 > 0 for l2 in l2_grid): raise ValueError(f'l2_grid={l2_grid} must hold positive L2 strengths')
-    train_x, test_x = standardise(train_x.double(), test_x.double())
+    train_x, test_x, *val = standardise(train_x.double(), test_x.double(), *([val_x.double()] if validation is not None else []))
     grid = sorted(map(float, l2_grid), reverse=True)
     fit, held = stratified_holdout(train_y, holdout, seed)
     if len(held) == 0: raise ValueError(f'holdout={holdout} of {len(train_y)} training rows holds out nothing: raise holdout or add training data')
@@ -207,4 +209,6 @@ def logistic_regression_probe(train_x, train_y, # (N, D) features and (N,) label
             if accs[i] > accs[best] or i == 0: best, best_params = i, params # ties keep the stronger penalty
         W, b = fit_logistic_regression(train_x, train_y, grid[best], C, max_iter, tol, best_params)
     acc = ((test_x @ W + b).argmax(1) == test_y).double().mean().item()
-    return {'accuracy': acc, 'l2': grid[best], 'holdout_accuracy': accs[best], 'holdout_accuracies': dict(zip(grid, accs))}
+    out = {'accuracy': acc, 'l2': grid[best], 'holdout_accuracy': accs[best], 'holdout_accuracies': dict(zip(grid, accs))}
+    if validation is not None: out['validation_accuracy'] = ((val[0] @ W + b).argmax(1) == val_y).double().mean().item()
+    return out

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import RunLayout, atomic_write, atomic_write_json, atomic_torch_save, config_hash, file_sha256, seed_everything
+from .core import RunLayout, config_hash, seed_everything
 from .data import ImageData, load_dataset, per_class_subset
-from .models import build_model, channel_stats, save_checkpoint, penultimate_features, CheckpointError
-from .pretrain import Trajectory, source_accuracy
+from .models import build_model, channel_stats, penultimate_features
+from .pretrain import source_accuracy
+from .trajectory import Trajectory, TrajectoryWriter
 from .probes import standardise, fit_logistic_regression
 from .transfer import AnalysisContext, TransferConfig, register_analysis, transfer_sweep
 
@@ -213,17 +214,14 @@ def fit_source_head(backbone:nn.Module, # a network with `features` and a linear
     return (backbone.head(f.to(device)).argmax(1).cpu() == y).float().mean().item()
 
 # %% ../nbs/10_selfsup.ipynb #c039
-def _record(query, out, epoch, config, train, test, arch_kwargs, manifest, log, device):
-    backbone = query.backbone; path = out/f'epoch_{epoch:04d}.pt'
+def _record(query, writer, epoch, config, train, test, log, device):
+    "Fit the source head by a linear probe, measure it, and write the checkpoint (backbone and projector)."
+    backbone = query.backbone
     train_acc = fit_source_head(backbone, train, config.probe_l2, config.eval_samples, device)
     test_acc = (penultimate_features(backbone, test.images, device=device)[1].argmax(1) == test.labels).float().mean().item()
-    metrics = dict(source_train_accuracy=train_acc, source_test_accuracy=test_acc, **log)
-    save_checkpoint(path, backbone, config.arch, arch_kwargs, train.num_classes, epoch=epoch, metrics=metrics, config=asdict(config),
-                    classes=list(train.classes), source=train.key, method='moco-v2',
-                    projector={k: v.detach().cpu() for k, v in query.projector.state_dict().items()})
-    manifest['checkpoints'] = sorted([c for c in manifest['checkpoints'] if c['epoch'] != epoch] + [
-        dict(epoch=epoch, file=path.name, sha256=file_sha256(path), **metrics)], key=lambda c: c['epoch'])
-    atomic_write_json(out/'manifest.json', manifest)
+    writer.record(epoch, backbone, dict(source_train_accuracy=train_acc, source_test_accuracy=test_acc, **log), train.num_classes,
+                  config=asdict(config), classes=list(train.classes), source=train.key, method='moco-v2',
+                  projector={k: v.detach().cpu() for k, v in query.projector.state_dict().items()})
     query.train()
 
 # %% ../nbs/10_selfsup.ipynb #c041
@@ -237,20 +235,14 @@ def moco_pretrain(config:MocoConfig, # the recipe
                  ) -> Trajectory:
     "MoCo-v2 pre-training on the source, saving checkpoints at `config.save_epochs` into `out`; resumes if `out` has a run."
     if len(train) < config.batch_size: raise ValueError(f'the source has {len(train)} images, fewer than one batch of {config.batch_size}: lower batch_size')
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    key, mf = config_hash(['moco-v2', asdict(config), train.key]), out/'manifest.json'
-    if mf.is_file():
-        manifest = json.loads(mf.read_text())
-        if manifest['run_hash'] != key:
-            raise ValueError(f'{out} holds a trajectory of another run (config or source differ); use another output folder or delete it')
-        if manifest.get('complete'): return Trajectory(out)
     mean, std = channel_stats(train.images)
     arch_kwargs = dict(config.arch_kwargs, in_channels=train.images.shape[1], mean=mean, std=std)
-    if not mf.is_file():
-        manifest = dict(run_hash=key, method='moco-v2', arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key,
-                        source_test=test.key, classes=list(train.classes), image_size=train.images.shape[-1], checkpoints=[], complete=False,
-                        source_accuracy_protocol=f'linear probe: L2 {config.probe_l2} logistic regression on standardised frozen features '
-                                                 f'of the first {config.eval_samples} source training images, folded into the head')
+    writer = TrajectoryWriter(out, config_hash(['moco-v2', asdict(config), train.key]), dict(
+        method='moco-v2', arch=config.arch, arch_kwargs=arch_kwargs, config=asdict(config), source=train.key, source_test=test.key,
+        classes=list(train.classes), image_size=train.images.shape[-1],
+        source_accuracy_protocol=f'linear probe: L2 {config.probe_l2} logistic regression on standardised frozen features '
+                                 f'of the first {config.eval_samples} source training images, folded into the head'))
+    if writer.complete: return Trajectory(out)
     g = seed_everything(config.seed)
     query = MocoEncoder(build_model(config.arch, train.num_classes, **arch_kwargs), config.dim, config.mlp_hidden).to(device)
     keyenc = copy.deepcopy(query).requires_grad_(False)
@@ -258,13 +250,11 @@ def moco_pretrain(config:MocoConfig, # the recipe
     params = [(n, p) for n, p in query.named_parameters() if not n.startswith('backbone.head.')]
     opt = torch.optim.SGD([{'params': [p for n, p in params if p.ndim > 1], 'weight_decay': config.weight_decay},
                            {'params': [p for n, p in params if p.ndim <= 1], 'weight_decay': 0}], lr=config.lr, momentum=config.momentum)
-    start, state = 0, out/'resume.pt'
-    if state.is_file():
-        try: s = torch.load(state, weights_only=True)
-        except Exception as e: raise CheckpointError(f'{state} is corrupt ({type(e).__name__}); delete it to restart from the last checkpoint') from e
+    start = 0
+    if (s := writer.resume_state()) is not None:
         query.load_state_dict(s['query']); keyenc.load_state_dict(s['key']); queue.load_state_dict(s['queue'])
         opt.load_state_dict(s['optimizer']); g.set_state(s['generator']); start = s['epoch']
-    elif 0 in config.save_epochs: _record(query, out, 0, config, train, test, arch_kwargs, manifest, {}, device)
+    elif 0 in config.save_epochs: _record(query, writer, 0, config, train, test, {}, device)
     bs = config.batch_size; steps = len(train)//bs
     query.train(); keyenc.train(); t0 = time.time()
     bar = tqdm(range(start, config.epochs), desc='MoCo-v2 pre-training', disable=not progress, initial=start, total=config.epochs)
@@ -284,23 +274,20 @@ def moco_pretrain(config:MocoConfig, # the recipe
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); queue.push(k); loss_sum += loss.item()
         bar.set_postfix(loss=f'{loss_sum/steps:.3f}')
         if epoch + 1 in config.save_epochs:
-            _record(query, out, epoch + 1, config, train, test, arch_kwargs, manifest, dict(train_loss=loss_sum/steps, train_seconds=time.time() - t0), device)
-        atomic_torch_save(dict(query=query.state_dict(), key=keyenc.state_dict(), queue=queue.state_dict(), optimizer=opt.state_dict(),
-                               generator=g.get_state(), epoch=epoch + 1), state)
+            _record(query, writer, epoch + 1, config, train, test, dict(train_loss=loss_sum/steps, train_seconds=time.time() - t0), device)
+        writer.save_state(query=query.state_dict(), key=keyenc.state_dict(), queue=queue.state_dict(), optimizer=opt.state_dict(),
+                          generator=g.get_state(), epoch=epoch + 1)
         if stop_after is not None and epoch + 1 - start >= stop_after and epoch + 1 < config.epochs: return Trajectory(out)
-    manifest['complete'] = True; atomic_write_json(mf, manifest)
-    state.unlink(missing_ok=True)
-    return Trajectory(out)
+    return writer.finish()
 
 # %% ../nbs/10_selfsup.ipynb #c047
 class _SweepLayout(RunLayout):
-    "A run layout whose result rows and table are an analysis's own (the feature cache stays shared)."
+    "A run layout whose result rows are an analysis's own (the feature cache stays shared)."
     def __init__(self, root, name:str): super().__init__(root); self.name = name
     rows = property(lambda self: self.root/'cache'/f'{self.name}-rows')
-    results = property(lambda self: self.root/'cache'/f'{self.name}-sweep.csv')
 
-@register_analysis('moco')
-def moco_analysis(ctx:AnalysisContext, # the run
+@register_analysis('moco', options=MocoConfig)
+def moco_analysis(ctx:AnalysisContext, # the run, one target
                   source:str='shapes10', # source dataset name
                   source_options:dict={}, # its load_dataset options (shapes10: size defaults to the run's image size)
                   source_per_class:int|None=None, # balanced subset of the source's train split
@@ -308,8 +295,8 @@ def moco_analysis(ctx:AnalysisContext, # the run
                   checkpoints:list|None=None, # epochs of the MoCo checkpoints to sweep (default: all)
                   fine_tune:bool=False, # also fine-tune (the run's FT recipe and seeds)
                   **config, # MocoConfig fields
-                 ) -> pd.DataFrame:
-    "MoCo-v2 trajectory + FE sweep on the run's target (Figure 7); resumable; writes OUT/moco.csv."
+                 ) -> dict:
+    "MoCo-v2 trajectory + FE sweep on the run's target (Figure 7); resumable; the table `moco`."
     cfg, root = MocoConfig(**config), data_root or getattr(ctx, 'data_root', None)
     opts = dict(source_options)
     if source == 'shapes10': opts.setdefault('size', ctx.trajectory.geometry[0])
@@ -320,5 +307,4 @@ def moco_analysis(ctx:AnalysisContext, # the run
     tcfg = replace(tcfg, ft_seeds=tcfg.ft_seeds if fine_tune else 0)
     df = transfer_sweep(traj, ctx.target_train, ctx.target_test, tcfg, _SweepLayout(ctx.layout.root, 'moco'), checkpoints, ctx.device, ctx.progress)
     df.insert(0, 'pretraining', 'moco-v2')
-    atomic_write(ctx.layout.root/'moco.csv', lambda p: df.to_csv(p, index=False))
-    return df
+    return {'moco': df}

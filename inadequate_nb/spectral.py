@@ -10,12 +10,13 @@ from dataclasses import dataclass, field, asdict, replace
 import numpy as np, pandas as pd, torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import atomic_torch_save, atomic_write, config_hash, provenance
+from .core import atomic_torch_save, config_hash, provenance
 from .data import ImageData, per_class_indices, to_geometry
 from .models import penultimate_features
-from .pretrain import Trajectory
+from .trajectory import Trajectory
 from .probes import check_features, check_labelled, softmax_probe, _one_cpu_thread
 from .transfer import register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, FineTuneConfig, drawn_training_images
+from .statistics import best_checkpoint
 
 # %% auto #0
 __all__ = ['SPECTRAL_COLUMNS', 'spectral_k', 'SpectralSplit', 'spectral_split', 'spectral_batches', 'BatchedSpectralSplit',
@@ -229,8 +230,8 @@ class SpectralConfig:
     mode: str = 'batch' # 'batch': per-batch SVDs (the paper's); 'whole': one SVD of the matrix
     batch_size: int = 128 # rows per SVD batch (the paper's b)
     shuffle: bool = True # SVD batches of a seeded random permutation of the rows (else consecutive rows)
-    test_projection: list = field(default_factory=lambda: ['own', 'train_basis']) # how test features are split: 'own' and/or 'train_basis'
-    centre: list = field(default_factory=lambda: [False, True]) # raw (False, the paper's) and/or centred (True); or 'both', 'raw', 'centred'
+    test_projection: list|str = field(default_factory=lambda: ['own', 'train_basis']) # how test features are split: 'own' and/or 'train_basis'
+    centre: list|str|bool = field(default_factory=lambda: [False, True]) # raw (False, the paper's) and/or centred (True); or 'both', 'raw', 'centred'
     epochs: int = 50 # probe epochs (the paper's 50)
     probe_batch_size: int = 128 # probe minibatch (the paper's 128)
     lr: float = 0.01 # probe Adam learning rate (the paper's 0.01)
@@ -270,17 +271,15 @@ class SpectralConfig:
         self.map_epochs = self.epochs if self.map_epochs is None else self.map_epochs
 
 # %% ../nbs/06_spectral.ipynb #c053
-def best_fe_epoch(results:pd.DataFrame, # the transfer results (OUT/results.csv)
+def best_fe_epoch(results:pd.DataFrame, # the transfer results of one target
                   protocol:str='fe_converged', # the FE mode that decides
-                  target:str|None=None, # keep only rows of this target key (None: all)
-                 ) -> int:
-    "The epoch whose mean `protocol` accuracy over seeds is highest (ties: the earliest)."
-    if results is None or not len(results): raise ValueError('there are no transfer results to pick the best FE checkpoint from: run the "transfer" analysis first (list it before "spectral" in the preset)')
-    d = results if target is None else results[results.target == target]
-    d = d[d['mode'] == protocol]
-    if not len(d): raise ValueError(f"the transfer results have no {protocol!r} rows{'' if target is None else f' for target {target!r}'}; modes present: {sorted(results['mode'].unique())}: pick best_protocol from those")
-    m = d.groupby('epoch')['accuracy'].mean()
-    return int(m.index[np.flatnonzero(m.values == m.values.max())[0]])
+                 ) -> tuple[int, str]:
+    "The best FE checkpoint's epoch and the column it was chosen on ('validation_accuracy', else 'accuracy')."
+    if results is None or not len(results): raise ValueError('there are no transfer results to pick the best FE checkpoint from: list "transfer" before "spectral" in the analyses')
+    d = results[results['mode'] == protocol]
+    if not len(d): raise ValueError(f"the transfer results have no {protocol!r} rows; modes present: {sorted(results['mode'].unique())}: pick best_protocol from those")
+    column = 'validation_accuracy' if 'validation_accuracy' in d and d.validation_accuracy.notna().all() else 'accuracy'
+    return best_checkpoint(d.groupby('epoch')[column].mean()), column
 
 # %% ../nbs/06_spectral.ipynb #c056
 def split_spec(threshold:float, centre:bool, test_projection:str, config:SpectralConfig, epochs:int) -> dict:
@@ -347,7 +346,7 @@ def fine_tuned_features(trajectory:Trajectory, # the checkpoints
                        ) -> dict:
     "`{'train_features', 'train_labels', 'test_features', 'test_labels', 'head_accuracy', 'seconds'}` after fine-tuning (cached)."
     sub = train.subset(idx)
-    key = dict(checkpoint=trajectory.entry(epoch)['sha256'], train=sub.key, test=test.key, ft=asdict(ft), seed=seed)
+    key = dict(checkpoint=trajectory.identity(epoch), train=sub.key, test=test.key, ft=asdict(ft), seed=seed)
     p = Path(folder)/f'{config_hash(key, 24)}.pt'
     if p.is_file():
         try: return torch.load(p, weights_only=True)
@@ -445,9 +444,9 @@ def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
                     f = cache.get(trajectory, e, d); feats[name] = (_checked(f['features'], f'FE features of epoch {e} on {d.key}'), f['labels'])
             idx = subsets[seed]
             return feats['train'][0][idx], feats['train'][1][idx], *feats['test']
-        identity = dict(checkpoint=entry['sha256'], train=train.key, test=test.key, n_per_class=n_per_class, features='FE')
+        identity = dict(checkpoint=trajectory.identity(e), train=train.key, test=test.key, n_per_class=n_per_class, features='FE')
         res = measure_units(identity, [(s, spec) for _, s, spec in plan], get, C, config, store, device)
-        meta = dict(epoch=e, checkpoint=entry['sha256'][:16], mode='FE', source_test_accuracy=entry['source_test_accuracy'],
+        meta = dict(epoch=e, checkpoint=trajectory.identity(e)[:16], mode='FE', source_test_accuracy=entry['source_test_accuracy'],
                     source_train_accuracy=entry['source_train_accuracy'], n_per_class=n_per_class)
         rows += _rows(plan, res, meta, config)
     return rows
@@ -474,13 +473,13 @@ def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # t
         def get(seed):
             t = ft_entry(seed); what = f'fine-tuned features of epoch {e}, seed {seed}'
             return _checked(t['train_features'], what), t['train_labels'], _checked(t['test_features'], what), t['test_labels']
-        identity = dict(checkpoint=entry['sha256'], train=train.key, test=test.key, n_per_class=n_per_class, features='FT', ft=asdict(ft))
+        identity = dict(checkpoint=trajectory.identity(e), train=train.key, test=test.key, n_per_class=n_per_class, features='FT', ft=asdict(ft))
         res = measure_units(identity, [(s, spec) for _, s, spec in plan], get, C, config, store, device)
         heads = {}
         for s in seeds: # the head accuracy is part of the cached features; keep it in a row so a re-run reads no features
             key = dict(identity, seed=s, what='ft_head_accuracy')
             heads[s] = (store.get(key) or store.put(key, {'accuracy': ft_entry(s)['head_accuracy'], 'seconds': ft_entry(s)['seconds']}))['accuracy']
-        meta = dict(epoch=e, checkpoint=entry['sha256'][:16], mode='FT', source_test_accuracy=entry['source_test_accuracy'],
+        meta = dict(epoch=e, checkpoint=trajectory.identity(e)[:16], mode='FT', source_test_accuracy=entry['source_test_accuracy'],
                     source_train_accuracy=entry['source_train_accuracy'], n_per_class=n_per_class, ft_epochs=ft.epochs)
         rows += [dict(r, ft_head_accuracy=heads[r['seed']]) for r in _rows(plan, res, meta, config)]
     return rows
@@ -497,7 +496,7 @@ def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the 
     rows_idx = torch.randperm(len(test), generator=torch.Generator().manual_seed(config.tsne_seed))[:n].sort().values
     out = []
     for e in epochs:
-        sha = trajectory.entry(e)['sha256']
+        sha = trajectory.identity(e)
         for mode in ('FE', 'FT'):
             key = dict(checkpoint=sha, test=test.key, mode=mode, rows=config_hash(rows_idx.tolist()), seed=config.tsne_seed,
                        perplexity=config.tsne_perplexity, **({'train': train.key, 'n_per_class': n_per_class, 'ft': asdict(ft), 'ft_seed': ft_seed} if mode == 'FT' else {}))
@@ -515,20 +514,19 @@ def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the 
 SPECTRAL_COLUMNS = ['sweep', 'epoch', 'checkpoint', 'is_best_fe', 'is_final', 'best_fe_protocol', 'mode', 'component', 'threshold',
                     'centre', 'test_projection', 'seed', 'accuracy', 'k_train', 'k_test', 'main_energy', 'probe_epochs',
                     'source_test_accuracy', 'source_train_accuracy', 'ft_epochs', 'ft_head_accuracy', 'svd_mode', 'svd_batch_size',
-                    'svd_shuffle', 'n_per_class', 'source', 'target', 'target_test', 'arch', 'seconds', 'package_version']
+                    'svd_shuffle', 'n_per_class', 'source', 'target_train', 'target_test', 'arch', 'seconds', 'package_version']
 
-@register_analysis('spectral')
-def spectral_analysis(ctx:AnalysisContext, # the run
+@register_analysis('spectral', options=SpectralConfig)
+def spectral_analysis(ctx:AnalysisContext, # the run, one target
                       **options, # fields of `SpectralConfig`
-                     ) -> pd.DataFrame:
-    "Table 1, Fig. 4, Fig. 5 and the threshold map: writes OUT/spectral.csv (and OUT/tsne.csv) and returns the spectral table."
+                     ) -> dict:
+    "Table 1, Fig. 4, Fig. 5 and the threshold map: the tables `spectral` and `tsne`."
     unknown = sorted(set(options) - set(SpectralConfig.__dataclass_fields__))
     if unknown: raise ValueError(f"unknown option(s) of the spectral analysis: {', '.join(unknown)}; known: {', '.join(SpectralConfig.__dataclass_fields__)}")
     config, traj, lay = SpectralConfig(**options), ctx.trajectory, ctx.layout
     _check_batch(config, ctx.target_train.num_classes)
     train, test = (to_geometry(d, *traj.geometry) for d in (ctx.target_train, ctx.target_test))
-    results = ctx.results if ctx.results is not None else (pd.read_csv(lay.results) if lay.results.is_file() else None)
-    best, final = best_fe_epoch(results, config.best_protocol, ctx.target_train.key), max(traj.epochs)
+    (best, chosen_on), final = best_fe_epoch(ctx.table('results', 'the spectral analysis'), config.best_protocol), max(traj.epochs)
     seeds = list(config.seeds if config.seeds is not None else ctx.transfer.seeds)
     ft_seeds = seeds[:config.ft_seeds if config.ft_seeds is not None else ctx.transfer.ft_seeds]
     ft = replace(ctx.transfer.ft, epochs=config.ft_epochs) if config.ft_epochs is not None else ctx.transfer.ft
@@ -538,11 +536,11 @@ def spectral_analysis(ctx:AnalysisContext, # the run
                              drawn_seeds=ctx.transfer.seeds)
     if ft_seeds: rows += spectral_ft_rows(traj, train, test, config, store, chosen, ft_seeds, n_pc, ft, ft_folder, ctx.device)
     df = pd.DataFrame(rows).assign(is_best_fe=lambda d: d.epoch == best, is_final=lambda d: d.epoch == final, best_fe_protocol=config.best_protocol,
-                                   source=traj.manifest['source'], target=ctx.target_train.key, target_test=ctx.target_test.key, arch=traj.manifest['arch'])
-    df = df[[c for c in SPECTRAL_COLUMNS if c in df]].sort_values(['sweep', 'mode', 'epoch', 'centre', 'test_projection', 'threshold', 'component', 'seed'], kind='stable').reset_index(drop=True)
-    atomic_write(lay.root/'spectral.csv', lambda p: df.to_csv(p, index=False))
+                                   best_fe_chosen_on=chosen_on, source=traj.manifest['source'], target_train=ctx.target_train.key,
+                                   target_test=ctx.target_test.key, arch=traj.manifest['arch'])
+    df = df[[c for c in SPECTRAL_COLUMNS if c in df] + ['best_fe_chosen_on']].sort_values(['sweep', 'mode', 'epoch', 'centre', 'test_projection', 'threshold', 'component', 'seed'], kind='stable').reset_index(drop=True)
+    tables = {'spectral': df}
     if config.tsne_samples and ft_seeds:
         ts = spectral_tsne(traj, train, test, config, cache, ResultStore(lay.root/'cache'/'spectral-tsne'), chosen, ft_seeds[0], n_pc, ft, ft_folder, ctx.device)
-        ts = ts.assign(is_best_fe=ts.epoch == best, is_final=ts.epoch == final, best_fe_protocol=config.best_protocol)
-        atomic_write(lay.root/'tsne.csv', lambda p: ts.to_csv(p, index=False))
-    return df
+        tables['tsne'] = ts.assign(is_best_fe=ts.epoch == best, is_final=ts.epoch == final, best_fe_protocol=config.best_protocol)
+    return tables

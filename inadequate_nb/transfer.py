@@ -4,21 +4,23 @@
 
 # %% ../nbs/05_transfer.ipynb #c001
 from __future__ import annotations
-import json, time, copy
+import json, time, copy, warnings
 from pathlib import Path
 from dataclasses import dataclass, field, asdict
+from typing import Callable, NamedTuple
 import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import atomic_torch_save, atomic_write_json, atomic_write, config_hash, seed_everything, provenance, RunLayout
+from .core import atomic_torch_save, atomic_write_json, config_hash, float_fields, seed_everything, provenance, tensors_sha256, RunLayout
 from .data import ImageData, augment_batch, per_class_indices, to_geometry, to_device
 from .models import penultimate_features
-from .pretrain import Trajectory, source_accuracy, learning_rate, PretrainConfig
-from .probes import softmax_probe, logistic_regression_probe
+from .pretrain import source_accuracy, learning_rate, PretrainConfig
+from .trajectory import Trajectory
+from .probes import check_labelled, train_softmax_classifier, accuracy, logistic_regression_probe, stratified_holdout
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
-           'ResultStore', 'results_frame', 'drawn_training_images', 'TransferConfig', 'transfer_sweep',
-           'AnalysisContext', 'register_analysis', 'transfer_analysis']
+           'ResultStore', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
+           'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -29,32 +31,48 @@ class FeatureCache:
                 ):
         self.folder, self.device, self.batch_size = Path(folder), device, batch_size
         self.computed = 0 # feature passes run by this object (cache misses)
-    def path(self, checkpoint_sha256:str, data:ImageData) -> Path:
-        return self.folder/f'{config_hash([checkpoint_sha256, data.key], 24)}.pt'
+    def path(self, checkpoint:str, data:ImageData) -> Path:
+        "The cache file of `checkpoint` (its identity) on `data`."
+        return self.folder/f'{config_hash([checkpoint, data.key], 24)}.pt'
     def get(self, trajectory:Trajectory, epoch:int, data:ImageData, model:nn.Module|None=None) -> dict:
         "`{'features' (N, D), 'logits' (N, Cs), 'labels' (N,)}` of the checkpoint at `epoch` on `data`."
-        sha = trajectory.entry(epoch)['sha256']; p = self.path(sha, data)
-        if p.is_file():
-            try: return torch.load(p, weights_only=True)
-            except Exception: p.unlink()  # an unreadable entry is recomputed, never trusted
+        sha = trajectory.identity(epoch); p = self.path(sha, data)
+        if p.is_file() and (entry := self._read(p)) is not None: return entry
         model = model if model is not None else trajectory.load(epoch)
         f, l = penultimate_features(model, data.images, self.batch_size, self.device)
         entry = dict(features=f, logits=l, labels=data.labels.clone(), checkpoint=sha, data=data.key)
-        atomic_torch_save(entry, p); self.computed += 1
+        atomic_torch_save(dict(entry, checksum=_tensor_checksum(entry)), p); self.computed += 1
         return entry
+    def _read(self, p:Path) -> dict|None:
+        "A cached entry whose checksum holds, else None (with a warning: it is recomputed)."
+        try:
+            e = torch.load(p, weights_only=True)
+            if e.pop('checksum', None) == _tensor_checksum(e): return e
+            why = 'its checksum does not match its contents'
+        except Exception as ex: why = f'it cannot be read ({type(ex).__name__})'
+        warnings.warn(f'cached features {p} are damaged ({why}): recomputing them', RuntimeWarning)
+        return None
+
+def _tensor_checksum(entry:dict) -> str: return tensors_sha256({k: entry[k] for k in ('features', 'logits', 'labels')}, entry['checkpoint'], entry['data'])
 
 # %% ../nbs/05_transfer.ipynb #c007
 def fe_accuracy(train_x, train_y, test_x, test_y, # features and labels of the target's train and test images
                 protocol:str='converged', # 'paper' or 'converged'
                 seed:int=0, # seeds the probe
                 epochs:int=100, lr:float=0.01, batch_size:int=128, # the paper protocol's budget
+                validation:tuple|None=None, # (features, labels) of validation images, scored by the same classifier
                ) -> dict:
-    "FE accuracy of a linear classifier on frozen features: `{'accuracy', ...}`."
+    "FE accuracy of a linear classifier on frozen features: `{'accuracy', ...}` (+ `validation_accuracy`)."
     if protocol == 'paper':
-        return {'accuracy': softmax_probe(train_x, train_y, test_x, test_y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)}
+        train_x, train_y, test_x, test_y, C = check_labelled(train_x, train_y, test_x, test_y)
+        if validation is not None: *validation, _, _, C = check_labelled(*validation, test_x, test_y, C)
+        layer = train_softmax_classifier(train_x, train_y, epochs, batch_size, lr, seed=seed, num_classes=C)
+        out = {'accuracy': accuracy(layer, test_x, test_y)}
+        if validation is not None: out['validation_accuracy'] = accuracy(layer, *validation)
+        return out
     if protocol == 'converged':
-        r = logistic_regression_probe(train_x, train_y, test_x, test_y, seed=seed)
-        return {'accuracy': r['accuracy'], 'l2': r['l2']}
+        r = logistic_regression_probe(train_x, train_y, test_x, test_y, seed=seed, validation=validation)
+        return {k: r[k] for k in ('accuracy', 'l2', 'validation_accuracy') if k in r}
     raise ValueError(f"FE protocol must be 'paper' or 'converged', got {protocol!r}")
 
 # %% ../nbs/05_transfer.ipynb #c010
@@ -67,6 +85,7 @@ class FineTuneConfig:
     weight_decay: float = 5e-4
     crop_pad: int = 2 # random-crop padding (0: none)
     flip: bool = False # horizontal flips (off for digits)
+    def __post_init__(self): float_fields(self)
 
 # %% ../nbs/05_transfer.ipynb #c011
 def fine_tune(model:nn.Module, # a pre-trained network (copied, not changed)
@@ -112,29 +131,36 @@ def train_whole_network(model:nn.Module, # the network to train in place (its he
 
 # %% ../nbs/05_transfer.ipynb #c015
 class ResultStore:
-    "Result rows on disk, one atomically written JSON file per row, keyed by what defines the row."
+    "Result rows on disk, one atomically written JSON file per row (with a checksum), keyed by what defines the row."
     def __init__(self, folder:str|Path): self.folder = Path(folder)
     def path(self, key:dict) -> Path: return self.folder/f'{config_hash(key, 24)}.json'
     def get(self, key:dict) -> dict|None:
+        "The row stored under `key`, or None when there is none (or it is damaged: then with a warning)."
         p = self.path(key)
         if not p.is_file(): return None
-        try: return json.loads(p.read_text())
-        except json.JSONDecodeError: return None
+        try:
+            stored = json.loads(p.read_text())
+            if stored.get('checksum') == config_hash(stored.get('row'), 64): return stored['row']
+            why = 'its checksum does not match its contents'
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, OSError) as e: why = f'it cannot be read ({type(e).__name__})'
+        warnings.warn(f'result row {p} is damaged ({why}): recomputing it', RuntimeWarning)
+        return None
     def put(self, key:dict, row:dict) -> dict:
-        atomic_write_json(self.path(key), row); return row
+        "Store `row` under `key` (atomically) and return it."
+        atomic_write_json(self.path(key), {'row': row, 'checksum': config_hash(row, 64)}); return row
 
-RESULT_COLUMNS = ['source', 'target', 'target_test', 'arch', 'epoch', 'checkpoint', 'mode', 'seed', 'accuracy',
-                  'source_train_accuracy', 'source_test_accuracy', 'n_per_class', 'params', 'seconds',
-                  'package_version', 'torch_version', 'python_version']
+RESULT_COLUMNS = ['target', 'source', 'target_train', 'target_test', 'arch', 'epoch', 'checkpoint', 'mode', 'seed', 'accuracy',
+                  'validation_accuracy', 'source_train_accuracy', 'source_test_accuracy', 'n_per_class', 'validation_fraction',
+                  'params', 'seconds', 'package_version', 'torch_version', 'python_version', 'threads']
 
 def results_frame(rows:list[dict]) -> pd.DataFrame:
     "Result rows as a DataFrame in a fixed column order, sorted by target, mode, epoch and seed."
     df = pd.DataFrame(rows)
     if not len(df): return df
     df = df[[c for c in RESULT_COLUMNS if c in df] + sorted(c for c in df if c not in RESULT_COLUMNS)]
-    return df.sort_values(['target', 'mode', 'epoch', 'seed']).reset_index(drop=True)
+    return df.sort_values([c for c in ('target', 'target_train', 'mode', 'epoch', 'seed') if c in df]).reset_index(drop=True)
 
-# %% ../nbs/05_transfer.ipynb #c018
+# %% ../nbs/05_transfer.ipynb #c020
 def drawn_training_images(train:ImageData, # the target's train split (in the trajectory's geometry)
                           n_per_class:int|None, # images per class each seed draws (None: all)
                           seeds:list, # the seeds whose draws are needed
@@ -146,7 +172,7 @@ def drawn_training_images(train:ImageData, # the target's train split (in the tr
     images = train.subset(drawn, key=f'{train.key}[drawn: {n_per_class} per class, seeds {sorted(set(seeds))}]')
     return images, {s: torch.searchsorted(drawn, i) for s, i in subsets.items()}
 
-# %% ../nbs/05_transfer.ipynb #c020
+# %% ../nbs/05_transfer.ipynb #c022
 @dataclass
 class TransferConfig:
     "What to measure on a target for every checkpoint."
@@ -155,82 +181,128 @@ class TransferConfig:
     fe_protocols: list = field(default_factory=lambda: ['paper', 'converged'])
     fe_epochs: int = 100 # the paper protocol's epochs
     ft_seeds: int = 1 # fine-tune on the first `ft_seeds` seeds
+    ft_checkpoints: list|None = None # epochs of the checkpoints to fine-tune (None: all)
+    validation_fraction: float = 0.2 # share of each seed's subset held out (per class) to choose checkpoints on; 0: none
     ft: FineTuneConfig = field(default_factory=FineTuneConfig)
     def __post_init__(self):
+        float_fields(self)
         if isinstance(self.ft, dict): self.ft = FineTuneConfig(**self.ft)
+        if not 0 <= self.validation_fraction < 1: raise ValueError(f'validation_fraction={self.validation_fraction} must lie in [0, 1)')
+        if bad := [p for p in self.fe_protocols if p not in ('paper', 'converged')]: raise ValueError(f"fe_protocols {bad}: each must be 'paper' or 'converged'")
+        if not self.seeds or len(set(self.seeds)) < len(self.seeds): raise ValueError(f'seeds={self.seeds} must be distinct, and at least one')
 
-# %% ../nbs/05_transfer.ipynb #c021
+# %% ../nbs/05_transfer.ipynb #c023
+def validation_split(labels:torch.Tensor, # (n,) class ids of one seed's drawn subset
+                     fraction:float, # share of each class held out for validation
+                     seed:int, # seeds which images are held out
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Positions `(fit, validation)` in a drawn subset: per class `round(fraction * n_c)` images (at least one stays to fit) validate."
+    return stratified_holdout(labels, fraction, seed + 7919)  # its own stream: not the converged probe's L2 hold-out draw
+
+# %% ../nbs/05_transfer.ipynb #c025
 def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    target_train:ImageData, # the target's train split (subsets are drawn from it)
                    target_test:ImageData, # the target's test split
                    config:TransferConfig, # what to measure
-                   layout:RunLayout, # where the caches and the results table live
+                   layout:RunLayout, # where the caches live (features and rows)
                    epochs:list|None=None, # checkpoints to evaluate (default: all)
                    device:str|torch.device='cpu',
                    progress:bool=True,
                   ) -> pd.DataFrame:
-    "FE and FT accuracy of every checkpoint on a target; resumable; writes and returns the results table."
+    "FE and FT accuracy of every checkpoint on a target; resumable; returns the results table."
     train, test = (to_geometry(d, *trajectory.geometry) for d in (target_train, target_test))
     cache, store = FeatureCache(layout.features, device), ResultStore(layout.rows)
     epochs = trajectory.epochs if epochs is None else epochs
+    ft_at = set(epochs if config.ft_checkpoints is None else config.ft_checkpoints)
+    if missing := sorted(ft_at - set(trajectory.epochs)):
+        raise ValueError(f'transfer.ft_checkpoints {missing} are not checkpoints of {trajectory.path}: choose from its epochs {trajectory.epochs}')
     jobs = [(e, m, s) for e in epochs for s in config.seeds for m in ['source'] + [f'fe_{p}' for p in config.fe_protocols]
-            + (['ft'] if s in config.seeds[:config.ft_seeds] else []) if not (m == 'source' and s != config.seeds[0])]
-    base = dict(source=trajectory.manifest['source'], target=target_train.key, target_test=target_test.key,
-                arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, **provenance())
-    bar = tqdm(jobs, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
+            + (['ft'] if s in config.seeds[:config.ft_seeds] and e in ft_at else []) if not (m == 'source' and s != config.seeds[0])]
+    base = dict(source=trajectory.manifest['source'], target_train=target_train.key, target_test=target_test.key,
+                arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, validation_fraction=config.validation_fraction, **provenance())
     fe_train, subsets = drawn_training_images(train, config.n_per_class, config.seeds)
+    parts = {}  # seed -> (rows that train, rows that validate or None)
+    for s in config.seeds:
+        if not config.validation_fraction: parts[s] = (subsets[s], None); continue
+        fit, val = validation_split(fe_train.labels[subsets[s]], config.validation_fraction, s)
+        parts[s] = (subsets[s][fit], subsets[s][val])
+    bar = tqdm(jobs, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
     models, rows, computed = {}, [], 0
     for epoch, mode, seed in bar:
-        sha = trajectory.entry(epoch)['sha256']
+        sha = trajectory.identity(epoch)
         params = {'fe_paper': {'epochs': config.fe_epochs}, 'fe_converged': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
         key = dict(checkpoint=sha, target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params)
+        if config.validation_fraction: key['validation_fraction'] = config.validation_fraction
         if (row := store.get(key)) is not None: rows.append(row); continue
         bar.set_postfix(epoch=epoch, mode=mode, seed=seed); t0 = time.time(); computed += 1
+        fit, val = parts[seed]; val_acc, extra = float('nan'), {}
         if mode == 'source':
-            acc, extra = trajectory.entry(epoch)['source_test_accuracy'], {}
+            acc = trajectory.entry(epoch)['source_test_accuracy']
         elif mode.startswith('fe_'):
             if epoch not in models: models = {epoch: trajectory.load(epoch)}
             tr, te = cache.get(trajectory, epoch, fe_train, models[epoch]), cache.get(trajectory, epoch, test, models[epoch])
-            idx = subsets[seed]
-            r = fe_accuracy(tr['features'][idx], tr['labels'][idx], te['features'], te['labels'], mode[3:], seed, epochs=config.fe_epochs)
-            acc, extra = r.pop('accuracy'), r
+            r = fe_accuracy(tr['features'][fit], tr['labels'][fit], te['features'], te['labels'], mode[3:], seed, epochs=config.fe_epochs,
+                            validation=None if val is None else (tr['features'][val], tr['labels'][val]))
+            acc, val_acc, extra = r.pop('accuracy'), r.pop('validation_accuracy', float('nan')), r
         else:
             if epoch not in models: models = {epoch: trajectory.load(epoch)}
-            tuned = fine_tune(models[epoch], fe_train.subset(subsets[seed]), config.ft, seed, device)
-            acc, extra = source_accuracy(tuned, test), {}
-        rows.append(store.put(key, dict(base, epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, accuracy=acc,
+            tuned = fine_tune(models[epoch], fe_train.subset(fit), config.ft, seed, device)
+            acc = source_accuracy(tuned, test)
+            if val is not None: val_acc = source_accuracy(tuned, fe_train.subset(val))
+        rows.append(store.put(key, dict(base, epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, accuracy=acc, validation_accuracy=val_acc,
                             source_test_accuracy=trajectory.entry(epoch)['source_test_accuracy'],
                             source_train_accuracy=trajectory.entry(epoch)['source_train_accuracy'],
                             params=json.dumps(dict(params, **extra), sort_keys=True), seconds=round(time.time() - t0, 3))))
     df = results_frame(rows)
-    atomic_write(layout.results, lambda p: df.to_csv(p, index=False))
     df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
     return df
 
-# %% ../nbs/05_transfer.ipynb #c027
+# %% ../nbs/05_transfer.ipynb #c035
+class Analysis(NamedTuple):
+    "A registered analysis."
+    fn: Callable # f(ctx: AnalysisContext, **options) -> {table name: DataFrame}
+    options: type|None # a dataclass whose fields the analysis also takes as options (None: only its keyword parameters)
+    per_target: bool # run once per target (True) or once per run (False)
+
+ANALYSES: dict[str, Analysis] = {}
+
+def register_analysis(name:str, # the name experiments use
+                      options:type|None=None, # the dataclass behind its `**options`, if any
+                      per_target:bool=True, # False: run once per run, not once per target
+                     ):
+    "Decorator: register `f(ctx:AnalysisContext, **options) -> {table name: DataFrame}` as the analysis `name`."
+    def _reg(f): ANALYSES[name] = Analysis(f, options, per_target); return f
+    return _reg
+
+# %% ../nbs/05_transfer.ipynb #c036
 @dataclass
 class AnalysisContext:
-    "What an analysis of a run receives."
+    "What an analysis of a run receives: one target of the run."
     trajectory: Trajectory
     target_train: ImageData # the target's train split (as loaded; analyses convert geometry themselves)
     target_test: ImageData
-    layout: RunLayout
-    transfer: TransferConfig # the preset's transfer configuration
-    results: pd.DataFrame|None = None # the transfer results, once computed
+    layout: RunLayout # the run folder (caches shared by all targets)
+    transfer: TransferConfig # the experiment's transfer configuration for this target
+    target: str = '' # the target's name in tables
+    tables: dict = field(default_factory=dict) # this target's tables computed so far in this run, by name
     device: str = 'cpu'
     progress: bool = True
     data_root: str|None = None # root of real datasets, for analyses that load more data
+    @property
+    def results(self) -> pd.DataFrame|None: return self.tables.get('results')
+    def table(self, name:str, # a table of an earlier analysis ('results', 'spectral', ...)
+              needed_by:str='this analysis', # who asks, for the error message
+             ) -> pd.DataFrame:
+        "This target's rows of a table: computed earlier in this run, else read from the run folder."
+        if name in self.tables: return self.tables[name]
+        p = self.layout.root/f'{name}.csv'
+        if not p.is_file(): raise FileNotFoundError(f'{p} does not exist: {needed_by} needs the transfer results; list "transfer" before it in the analyses')
+        df = pd.read_csv(p)
+        if self.target and 'target' in df: df = df[df.target == self.target].reset_index(drop=True)
+        return df
 
-ANALYSES: dict = {}
-
-def register_analysis(name:str):
-    "Decorator: register `f(ctx:AnalysisContext, **options) -> pd.DataFrame` as the analysis `name`."
-    def _reg(f): ANALYSES[name] = f; return f
-    return _reg
-
-# %% ../nbs/05_transfer.ipynb #c028
+# %% ../nbs/05_transfer.ipynb #c037
 @register_analysis('transfer')
-def transfer_analysis(ctx:AnalysisContext) -> pd.DataFrame:
-    "FE and FT of every checkpoint (`transfer_sweep`), written to OUT/results.csv."
-    ctx.results = transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device, progress=ctx.progress)
-    return ctx.results
+def transfer_analysis(ctx:AnalysisContext) -> dict:
+    "FE and FT of every checkpoint (`transfer_sweep`): the table `results`."
+    return {'results': transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device, progress=ctx.progress)}

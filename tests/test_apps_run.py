@@ -1,10 +1,11 @@
 "End to end: imprinting, retrieval and MoCo-v2 as analyses of a (miniature) preset run, with their paper notebooks."
-import dataclasses, json
+import json
 import pandas as pd
 import pytest
-from inadequate_nb.reproduce import PRESETS, run_preset
-from inadequate_nb.pretrain import Trajectory
-import inadequate_nb.apps, inadequate_nb.selfsup  # they register their analyses
+from dataclasses import replace
+from inadequate_nb.experiments import load_experiment
+from inadequate_nb.runner import run_experiment
+from inadequate_nb.trajectory import Trajectory
 
 NOTEBOOKS = ['table4_imprinting', 'table2_retrieval', 'table3_selection', 'fig7_moco']
 OPTIONS = {
@@ -15,21 +16,21 @@ OPTIONS = {
 }
 
 
-def _preset():
-    return dataclasses.replace(PRESETS['quick'], name='apps', analyses=['transfer', 'imprinting', 'retrieval', 'moco'],
-                               analysis_options=OPTIONS, notebooks=NOTEBOOKS)
+def _experiment():
+    return replace(load_experiment('quick', ['name="apps"']), analyses=['transfer', 'imprinting', 'retrieval', 'moco'],
+                   analysis_options=OPTIONS, notebooks=NOTEBOOKS)
 
 
 @pytest.fixture(scope='module')
 def apps_run(tmp_path_factory):
     out = tmp_path_factory.mktemp('apps')
-    r = run_preset(_preset(), out, progress=False)
+    r = run_experiment(_experiment(), out, progress=False)
     return out, r
 
 
 def test_tables_figures_and_notebooks(apps_run):
     out, r = apps_run
-    assert r['failures'] == [], r['failures']
+    assert r.failures == [], r.failures
     imp = pd.read_csv(out/'imprinting.csv')
     # 3 checkpoints x 2 modes x (base, proxy + 3 N x 2 draws x {all, novel})
     assert len(imp) == 3*2*(2 + 3*2*2) and imp.accuracy.between(0, 1).all()
@@ -64,5 +65,5 @@ def test_features_are_shared_and_rerun_recomputes_nothing(apps_run):
     assert n == 2*len(sup.epochs) + 2*len(moco.epochs) + len(sup.epochs) + 3*len(sup.epochs), n
     stamp = lambda: {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and p.suffix in ('.pt', '.json')}
     before = stamp()
-    r = run_preset(_preset(), out, progress=False)
-    assert r['failures'] == [] and stamp() == before
+    r = run_experiment(_experiment(), out, progress=False)
+    assert r.failures == [] and stamp() == before

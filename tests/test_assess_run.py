@@ -1,26 +1,27 @@
 "End to end: the `assess` and `select` analyses, Figure 6 and `inadequate-nb select` on a quick run."
-import argparse, math, shutil, warnings
+import math, shutil, warnings
 from dataclasses import replace
 import numpy as np, pandas as pd, pytest, torch
 import inadequate_nb.transfer as transfer
-from inadequate_nb.assess import SCORES, add_select_parser, run_select, assess_analysis, logme, leep, source_probabilities
+from inadequate_nb.assess import SCORES, assess_analysis, logme, leep, source_probabilities
+from inadequate_nb.cli import main
 from inadequate_nb.core import RunLayout
 from inadequate_nb.data import load_dataset, per_class_indices, to_geometry
-from inadequate_nb.pretrain import Trajectory
-from inadequate_nb.reproduce import PRESETS, run_preset
+from inadequate_nb.trajectory import Trajectory
+from inadequate_nb.experiments import load_experiment
+from inadequate_nb.runner import run_experiment
 
-PRESET = replace(PRESETS['quick'], name='assess-test', analyses=['transfer', 'assess', 'select'],
-                 analysis_options={'select': {'ft_epochs': 1}}, notebooks=['fig1_toy', 'fig6_assessment'])
+PRESET = load_experiment('quick', ['name="assess-test"'])
 SELECTORS = {'proxy_fe', 'proxy_ft', 'last_checkpoint', 'source_accuracy'} | set(SCORES)
 
 
 def _run(out, mp):
-    "run_preset with every backbone feature pass counted."
+    "run_experiment with every backbone feature pass counted."
     passes = []
     def counted(*a, **k): passes.append(1); return original(*a, **k)
     original = transfer.penultimate_features
     mp.setattr(transfer, 'penultimate_features', counted)
-    r = run_preset(PRESET, out, progress=False)
+    r = run_experiment(PRESET, out, progress=False)
     return r, len(passes)
 
 
@@ -39,7 +40,7 @@ def _stamp(out):
 
 def test_tables_and_figures(run):
     out, r, _ = run
-    assert r['failures'] == []
+    assert r.failures == []
     scores, results = pd.read_csv(out/'assess.csv'), pd.read_csv(out/'results.csv')
     epochs, seeds = sorted(results.epoch.unique()), PRESET.transfer.seeds
     assert len(scores) == len(epochs)*len(seeds)*len(SCORES)
@@ -52,7 +53,7 @@ def test_tables_and_figures(run):
     assert set(seed_ag['mode']) == {'fe_paper', 'fe_converged'} and len(seed_ag) == 2 and (seed_ag.n == len(epochs)).all()
     sel = pd.read_csv(out/'selection.csv')
     assert set(sel.selector) == SELECTORS and set(sel['mode']) == {'fe_paper', 'fe_converged', 'ft'}
-    assert (sel.regret >= 0).all() and (sel.selected_epoch.isin(epochs)).all()
+    assert sel.selected_epoch.isin(epochs).all() and sel.best_epoch.isin(epochs).all()
     assert (sel[sel.selector == 'last_checkpoint'].selected_epoch == max(epochs)).all()
     values = pd.read_csv(out/'selection_values.csv')
     proxies = values[values.kind == 'proxy']
@@ -102,15 +103,14 @@ def test_rerun_recomputes_nothing(run, capsys):
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
         r, passes = _run(out, mp)
-    assert passes == 0 and r['failures'] == []
+    assert passes == 0 and r.failures == []
     assert _stamp(out) == before  # no checkpoint, feature, result row, score row, proxy row or notebook rewritten
     assert {f: (out/f).read_text() for f in tables} == tables
     assert 'notebook fig6_assessment: skipped' in capsys.readouterr().out
 
 
 def _select(*argv):
-    ap = argparse.ArgumentParser(prog='inadequate-nb'); add_select_parser(ap.add_subparsers(dest='command'))
-    return run_select(ap.parse_args(['select', *map(str, argv)]))
+    return main(['select', *map(str, argv)])
 
 
 def test_select_command(run, capsys):
@@ -118,7 +118,7 @@ def test_select_command(run, capsys):
     before = _stamp(out)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
-        assert _select('--run', out, '--ft-epochs', 1, '--quiet') == 0  # the preset is found from the run (quick's configuration)
+        assert _select('--run', out, '--ft-epochs', 1, '--quiet') == 0  # the run's own experiment.toml says how to load the target
     text = capsys.readouterr().out
     sel = pd.read_csv(out/'selection.csv').set_index(['selector', 'mode'])
     assert f"recommended for FE: epoch {sel.loc[('proxy_fe', 'fe_converged'), 'selected_epoch']} " in text
@@ -130,11 +130,7 @@ def test_select_command(run, capsys):
 def test_select_command_errors(run, tmp_path, capsys):
     out, _, _ = run
     assert _select('--run', tmp_path) == 2
-    assert 'trajectory/manifest.json' in capsys.readouterr().err
-    assert _select('--run', out, '--preset', 'nope') == 2
-    assert "unknown preset 'nope'" in capsys.readouterr().err
-    assert _select('--run', out, '--preset', 'toy') == 2  # same target, other subset size
-    assert 'images per class' in capsys.readouterr().err
+    assert 'experiment.toml does not exist' in capsys.readouterr().err
     assert _select('--run', out, '--fraction', 0.01, '--quiet') == 2
     assert 'leaves 0 to train the proxy' in capsys.readouterr().err
 
@@ -144,7 +140,7 @@ def _copy_context(out, tmp_path, **transfer_changes):
     shutil.copytree(out, tmp_path/'run'); shutil.rmtree(tmp_path/'run'/'cache'/'assess-rows')
     layout = RunLayout(tmp_path/'run')
     return transfer.AnalysisContext(Trajectory(layout.trajectory), load_dataset('digits', 'train'), load_dataset('digits', 'test'), layout,
-                                    replace(PRESET.transfer, **transfer_changes), pd.read_csv(layout.results), progress=False)
+                                    replace(PRESET.transfer, **transfer_changes), 'digits', progress=False)
 
 
 def test_diverged_checkpoint_gets_nan_scores_and_the_reason(run, tmp_path):
@@ -152,14 +148,15 @@ def test_diverged_checkpoint_gets_nan_scores_and_the_reason(run, tmp_path):
     ctx = _copy_context(run[0], tmp_path)
     train, _ = transfer.drawn_training_images(to_geometry(ctx.target_train, *ctx.trajectory.geometry), ctx.transfer.n_per_class, ctx.transfer.seeds)
     e = ctx.trajectory.epochs[-1]; cache = transfer.FeatureCache(ctx.layout.features)
-    p = cache.path(ctx.trajectory.entry(e)['sha256'], train); entry = torch.load(p, weights_only=True)
-    entry['features'][:, 0] = float('nan'); torch.save(entry, p)
+    p = cache.path(ctx.trajectory.identity(e), train); entry = torch.load(p, weights_only=True)
+    entry['features'][:, 0] = float('nan'); torch.save(dict(entry, checksum=transfer._tensor_checksum(entry)), p)  # NaN, as from a diverged checkpoint
     with pytest.warns(RuntimeWarning, match='recorded as NaN'):
-        df = assess_analysis(ctx)
+        tables = assess_analysis(ctx)
+    df = tables['assess']
     bad = df[df.epoch == e]; feature_scores = [n for n, s in SCORES.items() if s.needs == 'features']
     assert bad[bad.score.isin(feature_scores)].value.isna().all() and bad[bad.score.isin(feature_scores)].error.str.contains('NaN').all()
     assert np.isfinite(bad[~bad.score.isin(feature_scores)].value).all() and np.isfinite(df[df.epoch != e].value).all()
-    ag = pd.read_csv(ctx.layout.root/'assess_agreement.csv', dtype={'seed': str})
+    ag = tables['assess_agreement'].astype({'seed': str})
     assert (ag[ag.score == 'logme'].n == 2).all() and ag[ag.score == 'logme'].kendall_tau.isna().all()  # 2 finite checkpoints < 3
     assert (ag[ag.score == 'leep'].n == 3).all()
 

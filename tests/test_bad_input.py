@@ -4,7 +4,6 @@ import pytest, torch
 from conftest import cli, ROOT
 from inadequate_nb.data import load_dataset
 from inadequate_nb.models import CifarResNet18, save_checkpoint, load_checkpoint, model_from_checkpoint, CheckpointError, CHECKPOINT_FORMAT
-from inadequate_nb.reproduce import PRESETS, run_preset
 
 
 def test_unknown_dataset_lists_the_known_ones():

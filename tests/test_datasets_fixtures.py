@@ -238,7 +238,7 @@ def test_datasets_listing(root, tmp_path, capsys):
     assert 'imagefolder' in table and 'embedded' in table
     empty = '\n'.join(D.datasets_table(tmp_path))
     assert 'Not found (layout expected under the data root):' in empty and 'CUB_200_2011/{images.txt' in empty
-    ap = argparse.ArgumentParser(); D.add_datasets_parser(ap.add_subparsers(dest='command'))
-    assert D.run_datasets(ap.parse_args(['datasets', '--data-root', str(root)])) == 0
+    from inadequate_nb.cli import main
+    assert main(['datasets', '--data-root', str(root)]) == 0
     out = capsys.readouterr().out
     assert 'cub200       found (3 train / 2 test)' in out and 'mura         found (5 train / 5 test)' in out

@@ -8,7 +8,8 @@ import torch
 from inadequate_nb.data import load_dataset
 from inadequate_nb.distributed import DistributedConfig, distributed_pretrain
 from inadequate_nb.models import load_checkpoint
-from inadequate_nb.pretrain import Trajectory
+from inadequate_nb.trajectory import Trajectory
+from inadequate_nb.experiments import experiment_from_dict, experiment_toml
 
 TORCHRUN = str(Path(sys.executable).parent/'torchrun')
 SOURCE = {'n_train': 128, 'n_test': 64, 'size': 32}
@@ -23,9 +24,13 @@ LOSS_TOL, WEIGHT_TOL = 1e-5, 1e-5
 
 
 def _torchrun(tmp, out, *extra):
+    "What the runner launches for an experiment with `trainer = \"distributed\"` and two processes."
+    e = experiment_from_dict({'name': 'ddp', 'source': {'dataset': 'shapes10', 'options': SOURCE}, 'targets': [{'dataset': 'digits'}],
+                              'pretrain': {'trainer': 'distributed', **CONFIG}})
+    (tmp/'experiment.toml').write_text(experiment_toml(e))
     env = dict(os.environ, INADEQUATE_NB_WRITE_AUDIT=str(tmp/'audit.log'), OMP_NUM_THREADS='1')
-    cmd = [TORCHRUN, '--standalone', '--nproc_per_node', '2', '-m', 'inadequate_nb.distributed', '--config', str(tmp/'config.json'),
-           '--source', 'shapes10', '--source-options', json.dumps(SOURCE), '--out', str(out), '--device', 'cpu', '--quiet', *extra]
+    cmd = [TORCHRUN, '--standalone', '--nproc_per_node', '2', '-m', 'inadequate_nb.cli', 'distributed-pretrain', '--experiment', str(tmp/'experiment.toml'),
+           '--out', str(out), '--device', 'cpu', '--quiet', *extra]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
 
@@ -35,7 +40,6 @@ def _losses(out):
 
 
 def test_two_processes_match_one(tmp_path, monkeypatch):
-    (tmp_path/'config.json').write_text(json.dumps(CONFIG))
     cfg = DistributedConfig(**CONFIG)
     train, test = load_dataset('shapes10', 'train', **SOURCE), load_dataset('shapes10', 'test', **SOURCE)
     single = distributed_pretrain(cfg, train, test, tmp_path/'single', progress=False)

@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd, pytest, torch, torchvision
 from PIL import Image
 from inadequate_nb.models import CheckpointError
-from inadequate_nb.pretrain import Trajectory
+from inadequate_nb.trajectory import Trajectory
 from inadequate_nb.transfer import TransferConfig, FineTuneConfig
 from inadequate_nb.backbones import T2TViT, IMAGENET_MEAN, IMAGENET_STD
-from inadequate_nb.importing import import_trajectory, add_import_parser, run_import
-from inadequate_nb.paper import PAPER_PRESETS, run_paper_preset
+from inadequate_nb.importing import import_trajectory
+from inadequate_nb.cli import main
+from inadequate_nb.experiments import load_experiment
+from inadequate_nb.runner import run_experiment
 
 
-def _parse(*args):
-    ap = argparse.ArgumentParser(); add_import_parser(ap.add_subparsers(dest='command'))
-    return ap.parse_args(['import-trajectory', *map(str, args)])
+def _import(*args): return main(['import-trajectory', *map(str, args)])
 
 
 @pytest.fixture(scope='module')
@@ -33,7 +33,7 @@ def resnet_files(tmp_path_factory):
 
 def test_torchvision_and_timm_resnet50(resnet_files, tmp_path):
     src, nets = resnet_files
-    assert run_import(_parse(src, '--arch', 'resnet50', '--out', tmp_path/'traj', '--source', 'imagenet')) == 0
+    assert _import(src, '--arch', 'resnet50', '--out', tmp_path/'traj', '--source', 'imagenet') == 0
     t = Trajectory(tmp_path/'traj')
     assert t.epochs == [10, 20, 90] and t.complete and t.manifest['imported'] and t.geometry == (224, 3)
     assert t.manifest['arch_kwargs']['mean'] == list(IMAGENET_MEAN) and len(t.manifest['classes']) == 1000
@@ -49,7 +49,7 @@ def test_torchvision_and_timm_resnet50(resnet_files, tmp_path):
 def test_mismatched_keys_are_listed(resnet_files, tmp_path):
     src = tmp_path/'mixed'; src.mkdir()
     torch.save(torchvision.models.resnet18().state_dict(), src/'epoch_5.pth')
-    with pytest.raises(CheckpointError) as e: run_import(_parse(src, '--arch', 'resnet50', '--out', tmp_path/'t'))
+    with pytest.raises(CheckpointError) as e: import_trajectory(src, tmp_path/'t', 'resnet50', progress=False)
     msg = str(e.value)
     assert 'epoch_5.pth does not fit resnet50' in msg and 'missing keys' in msg and "'layer1.0.conv3.weight'" in msg
     assert 'shape mismatches' in msg and 'layer1.0.conv1.weight: file (64, 64, 3, 3) vs resnet50 (64, 64, 1, 1)' in msg
@@ -82,24 +82,24 @@ def test_imported_trajectory_swept_by_paper_preset(tmp_path):
         torch.save({'epoch': e, 'state_dict': m.state_dict(), 'state_dict_ema': m.state_dict(), 'args': argparse.Namespace(model='t2t_vit_t_14')},
                    src/f'checkpoint-{e}.pth.tar')
     run = tmp_path/'run'
-    assert run_import(_parse(src, '--arch', 't2t_vit_t_14', '--arch-kwargs', json.dumps(TINY), '--image-size', 32, '--ema',
-                             '--out', run/'trajectory', '--source', 'imagenet')) == 0
+    assert _import(src, '--arch', 't2t_vit_t_14', '--arch-kwargs', json.dumps(TINY), '--image-size', 32, '--ema',
+                   '--out', tmp_path/'imported', '--source', 'imagenet') == 0
     data = tmp_path/'data'; _cub(data)
-    p = replace(PAPER_PRESETS['paper-t2t'], name='paper-mini', targets=['digits', 'cub200', 'food101'],
-                pretrain=replace(PAPER_PRESETS['paper-t2t'].pretrain, arch_kwargs=TINY), per_target_options={'cub200': {'size': 32}},
-                transfer=TransferConfig(n_per_class=2, seeds=[0], fe_protocols=['paper'], fe_epochs=3, ft_seeds=1, ft=FineTuneConfig(epochs=1)))
-    r = run_paper_preset(p, run, data, progress=False, device='cpu')
-    assert r['failures'] == [] and [s.split(':')[0] for s in r['skipped']] == ['food101']   # absent: skipped and reported
-    assert not any(s['step'].startswith('pre-train') for s in r['steps'])
+    tiny = '{' + ', '.join(f'{k} = {v}' for k, v in TINY.items()) + '}'
+    e = load_experiment('paper-t2t', ['name="paper-mini"', f'trajectory="{tmp_path/"imported"}"', f'pretrain.arch_kwargs={tiny}',
+                                      'targets=[{dataset = "digits"}, {dataset = "cub200", options = {size = 32}}, {dataset = "food101", options = {size = 32}}]',
+                                      'transfer={n_per_class = 2, seeds = [0], fe_protocols = ["paper"], fe_epochs = 3, ft_seeds = 1, validation_fraction = 0.0, ft = {epochs = 1}}'])
+    r = run_experiment(e, run, data, progress=False, device='cpu')
+    assert r.failures == [] and [s.split(':')[0] for s in r.skipped] == ['food101']   # absent: skipped and reported
+    assert not any(s['step'].startswith('pre-train') for s in r.steps)
     df = pd.read_csv(run/'results.csv')
-    assert set(df.target.str.split('/').str[0]) == {'digits', 'cub200'} and sorted(df.epoch.unique()) == [0, 5, 10]
+    assert set(df.target) == {'digits', 'cub200'} and sorted(df.epoch.unique()) == [0, 5, 10]
     assert set(df['mode']) == {'source', 'fe_paper', 'ft'} and df[df['mode'] != 'source'].accuracy.between(0, 1).all()
     figs = run/'figures'
-    for name in ('fig3_paper-mini_digits', 'fig3_paper-mini_cub200', 'fig3_paper-mini_grid'):
+    for name in ('fig3_paper-mini-digits', 'fig3_paper-mini-cub200', 'fig3_paper-mini_grid'):
         assert (figs/f'{name}.png').stat().st_size > 10_000 and (figs/f'{name}.pdf').is_file()
-    peaks = pd.read_csv(figs/'fig3_paper-mini_peaks.csv'); assert list(peaks.target) == ['cub200', 'digits']
+    peaks = pd.read_csv(figs/'fig3_paper-mini_peaks.csv'); assert list(peaks.target) == ['digits', 'cub200']  # the experiment's order
     report = (run/'REPORT.md').read_text()
     assert 'imported: nothing was pre-trained' in report and 'food101' in report and 'fig3_paper-mini_grid' in report
-    r2 = run_paper_preset(p, run, data, progress=False, device='cpu')                       # a second run recomputes nothing
-    assert all(s['result'] in ('skipped', 'done') for s in r2['steps'] if s['step'].startswith('notebook'))
-    assert [s['result'] for s in r2['steps'] if s['step'].startswith('notebook')].count('skipped') == 3
+    r2 = run_experiment(e, run, data, progress=False, device='cpu')                          # a second run recomputes nothing
+    assert [s['result'] for s in r2.steps if s['step'].startswith('notebook')] == ['skipped']*3

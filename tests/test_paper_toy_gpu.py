@@ -91,8 +91,9 @@ def test_a_failing_job_does_not_stop_the_worker(tmp_path):
     import argparse, time
     from inadequate_nb.core import RunLayout
     from inadequate_nb.pretrain import pretrain
-    from inadequate_nb.reproduce import PRESETS, load_source
-    preset, layout = PRESETS['quick'], RunLayout(tmp_path/'run')
+    from inadequate_nb.experiments import load_experiment
+    from inadequate_nb.runner import load_source
+    preset, layout = load_experiment('quick'), RunLayout(tmp_path/'run')
     pretrain(preset.pretrain, *load_source(preset), layout.trajectory, progress=False)
     jobs = tmp_path/'run'/'jobs'; jobs.mkdir()
     ptg.post(jobs, 'fe', 99)  # no checkpoint at epoch 99: the job raises

@@ -4,12 +4,10 @@ from conftest import ROOT
 
 SCRIPT = '''
 import sys
-from dataclasses import replace
-from inadequate_nb.reproduce import PRESETS, run_preset
-from inadequate_nb.pretrain import PretrainConfig
-p = PRESETS['quick']
-p = replace(p, name='resume-test', pretrain=replace(p.pretrain, epochs=8, save_epochs=[0, 1, 2, 4, 6, 8]), notebooks=[])
-run_preset(p, sys.argv[1], progress=True)
+from inadequate_nb.experiments import load_experiment
+from inadequate_nb.runner import run_experiment
+e = load_experiment('quick', ['name="resume-test"', 'pretrain.epochs=8', 'pretrain.save_epochs=[0, 1, 2, 4, 6, 8]', 'notebooks=[]', 'analyses=["transfer"]'])
+run_experiment(e, sys.argv[1], progress=True)
 '''
 
 
@@ -29,7 +27,7 @@ def test_killed_run_resumes_without_redoing_work(tmp_path):
     assert 2 in done and 8 not in done, done  # killed in the middle of pre-training
     assert not json.loads((traj/'manifest.json').read_text())['complete']
     # every file under a final name is finished: every listed checkpoint loads and matches its hash
-    from inadequate_nb.pretrain import Trajectory
+    from inadequate_nb.trajectory import Trajectory
     t = Trajectory(traj)
     for e in done: t.load(e)
     mtimes = {e: t.checkpoint_path(e).stat().st_mtime_ns for e in done}
