@@ -4,15 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #c001
 from __future__ import annotations
-import os, json, hashlib, random, tempfile, platform
+import os, json, hashlib, random, tempfile, platform, fcntl, socket, time
 from pathlib import Path
 from dataclasses import dataclass
 import numpy as np, torch
 
 # %% auto #0
 __all__ = ['seed_everything', 'default_device', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'read_json', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields', 'default_cache_dir',
-           'RunLayout', 'provenance']
+           'read_json', 'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields',
+           'default_cache_dir', 'RunLayout', 'provenance']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -74,6 +74,25 @@ def read_json(path:str|Path, # the file
     except (OSError, UnicodeDecodeError) as e: raise ValueError(f'{path} cannot be read ({type(e).__name__}: {e}): {fix}') from None
 
 # %% ../nbs/00_core.ipynb #c020
+class FolderLock:
+    "An exclusive lock on a folder (its `.lock` file), held until `release` or the end of the process."
+    def __init__(self, folder:str|Path, # the folder to lock (created if needed)
+                 what:str='this run', # what holds it, for the other process's message
+                ):
+        self.folder = Path(folder); self.folder.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.folder/'.lock', 'a+')
+        try: fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.seek(0); who = self.file.read().strip() or 'another process'; self.file.close()
+            raise ValueError(f'{self.folder} is in use by {who}: wait for it to finish, or use another folder') from None
+        self.file.seek(0); self.file.truncate(); self.file.write(f'{what} (process {os.getpid()} on {socket.gethostname()}, since {time.strftime("%Y-%m-%d %H:%M:%S")})'); self.file.flush()
+    def release(self):
+        "Let go of the lock."
+        if not self.file.closed: self.file.seek(0); self.file.truncate(); self.file.close()
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.release()
+
+# %% ../nbs/00_core.ipynb #c023
 def file_sha256(path:str|Path) -> str:
     "SHA-256 hex digest of a file's bytes."
     h = hashlib.sha256()
@@ -87,7 +106,7 @@ def config_hash(obj, # any JSON-serialisable object (a config, a key)
     "Stable short hash of a JSON-serialisable object (key order does not matter)."
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]
 
-# %% ../nbs/00_core.ipynb #c023
+# %% ../nbs/00_core.ipynb #c026
 def tensors_sha256(tensors:dict, # name -> tensor (e.g. a state dict), hashed in its order
                    *describe, # JSON-serialisable objects hashed first (e.g. the architecture and its arguments)
                   ) -> str:
@@ -99,7 +118,7 @@ def tensors_sha256(tensors:dict, # name -> tensor (e.g. a state dict), hashed in
         h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
-# %% ../nbs/00_core.ipynb #c026
+# %% ../nbs/00_core.ipynb #c029
 def float_fields(obj, # a dataclass instance (changed in place)
                 ):
     "Turn integers in the fields annotated `float` (or `float|None`) into floats."
@@ -110,12 +129,12 @@ def float_fields(obj, # a dataclass instance (changed in place)
         if 'float' in kinds and 'int' not in kinds and isinstance(v, int) and not isinstance(v, bool): setattr(obj, f.name, float(v))
     return obj
 
-# %% ../nbs/00_core.ipynb #c029
+# %% ../nbs/00_core.ipynb #c032
 def default_cache_dir() -> Path:
     "Cache shared between runs: `$INADEQUATE_NB_CACHE`, else `~/.cache/inadequate_nb`."
     return Path(os.environ.get('INADEQUATE_NB_CACHE', Path.home()/'.cache'/'inadequate_nb'))
 
-# %% ../nbs/00_core.ipynb #c030
+# %% ../nbs/00_core.ipynb #c033
 @dataclass
 class RunLayout:
     "The folders of one run: a trajectory, a feature cache, result rows, figures and executed notebooks."
@@ -134,7 +153,7 @@ class RunLayout:
     @property
     def notebooks(self) -> Path: return self.root/'notebooks'
 
-# %% ../nbs/00_core.ipynb #c033
+# %% ../nbs/00_core.ipynb #c036
 def provenance() -> dict:
     "Package, torch and Python versions and the CPU thread count, for result rows and reports."
     from inadequate_nb import __version__

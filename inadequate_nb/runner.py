@@ -8,7 +8,7 @@ import json, shutil, subprocess, sys, time, tomllib
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
-from .core import RunLayout, atomic_write, atomic_write_text, config_hash, file_sha256, provenance, read_json
+from .core import RunLayout, FolderLock, atomic_write, atomic_write_text, config_hash, file_sha256, provenance, read_json
 from .data import DATASETS, ImageData, load_dataset, per_class_subset, per_class_indices
 from .datasets import FILE_LISTS, image_files, dataset_status
 from .trajectory import Trajectory
@@ -21,7 +21,8 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
 # %% auto #0
 __all__ = ['load_source', 'load_target', 'run_trajectory', 'paper_notebooks_dir', 'run_notebook', 'merged_table', 'write_table',
            'Run', 'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps',
-           'write_report', 'publish_outputs', 'seed_experiment', 'merge_seed_tables', 'SeedStudy', 'run_seed_study']
+           'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'SeedStudy',
+           'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -197,7 +198,7 @@ def run_experiment(e:Experiment, # the experiment
     "Run an experiment end to end into `out`; resumable. Returns the `Run` (steps, failures, skipped targets)."
     run = run or Run(e, Path(out), None if data_root is None else str(data_root), download, device, progress)
     r, lay = run, run.layout
-    n = torch.get_num_threads()
+    n, lock = torch.get_num_threads(), None
     if e.threads: torch.set_num_threads(e.threads)
     try:
         for a in e.analyses: check_analysis_options(a, e.analysis_options.get(a, {}))
@@ -211,7 +212,7 @@ def run_experiment(e:Experiment, # the experiment
         r.planned = 2 + len(present)*(1 + len(per_target)) + len(per_run) + len(each)*len(present) + len(nbs) - len(each)
         source = r.step('load source', lambda: load_source(e, data_root, download)) if e.trajectory is None else None
         targets = {i: r.step(f'load {target_name(e.targets[i])}', lambda i=i: load_target(e, i, data_root, download)) for i in present}
-        lay.root.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(lay.root, f'a run of {e.name}')  # one run per folder at a time
         if not query: atomic_write_text(lay.root/'experiment.toml', experiment_toml(e))
         traj = r.step('pre-train' if e.trajectory is None else 'trajectory', lambda: run_trajectory(e, lay, source, data_root, r.device, progress))
         traj.verify(lay.root/'cache'/'verified.json')
@@ -234,7 +235,9 @@ def run_experiment(e:Experiment, # the experiment
         run_notebooks(r, [target_name(e.targets[i]) for i in present])
         if not query: write_report(r, traj)
         if publish: publish_outputs(lay, publish)
-    finally: torch.set_num_threads(n)
+    finally:
+        torch.set_num_threads(n)
+        if lock is not None: lock.release()
     return r
 
 # %% ../nbs/12_runner.ipynb #c020
@@ -314,8 +317,14 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
 
 # %% ../nbs/12_runner.ipynb #c030
 def seed_experiment(e:Experiment, seed:int) -> Experiment:
-    "The experiment with another pre-training seed, drawing no notebooks of its own (the study draws them)."
-    return replace(e, pretrain=replace(e.pretrain, seed=int(seed)), notebooks=[])
+    "The experiment with another pre-training seed (the MoCo-v2 run's too), drawing no notebooks of its own (the study draws them)."
+    options = dict(e.analysis_options)
+    if 'moco' in e.analyses: options['moco'] = dict(options.get('moco', {}), seed=int(seed))  # its own pre-training run: replicated too
+    return replace(e, pretrain=replace(e.pretrain, seed=int(seed)), notebooks=[], analysis_options=options)
+
+def study_seeds(out:Path) -> list[int]:
+    "The pre-training seeds whose runs a study folder holds (folders `seedN` with a results table)."
+    return sorted(int(p.name[4:]) for p in Path(out).glob('seed*') if p.name[4:].isdigit() and (p/'results.csv').is_file())
 
 def merge_seed_tables(out:Path, # the study folder
                       seeds:list, # its pre-training seeds, each run in out/seedN
@@ -377,7 +386,7 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
                 for p in list(pool._processes.values()): p.terminate()
                 raise
     for s, r in st.runs.items(): st.failures += [f'seed {s}: {x}' for x in r['failures']]
-    merge_seed_tables(out, seeds)
+    merge_seed_tables(out, study_seeds(out))
     lay = RunLayout(out)
     for t in e.target_names():
         stem = notebook_stem(e, t); output = 'fig1_seeds' if len(e.targets) == 1 else f'fig1_seeds-{t}'
@@ -385,5 +394,5 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
         except Exception as ex: st.failures.append(f'{output}: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
     if publish:
         publish_outputs(lay, publish)
-        for s in seeds: atomic_write(Path(publish)/'seeds'/f'seed{s}_results.csv', lambda p, s=s: shutil.copyfile(out/f'seed{s}'/'results.csv', p))
+        for s in study_seeds(out): atomic_write(Path(publish)/'seeds'/f'seed{s}_results.csv', lambda p, s=s: shutil.copyfile(out/f'seed{s}'/'results.csv', p))
     return st

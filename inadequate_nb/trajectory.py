@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 import torch, torch.nn as nn
-from .core import atomic_write_json, atomic_torch_save, file_sha256, read_json, tensors_sha256, provenance
+from .core import atomic_write_json, atomic_torch_save, file_sha256, read_json, tensors_sha256, provenance, FolderLock
 from .models import save_checkpoint, load_checkpoint, model_from_checkpoint, CheckpointError
 
 # %% auto #0
@@ -32,9 +32,11 @@ class TrajectoryWriter:
                 ):
         self.folder, self.writes, self.rank = Path(folder), writes, rank
         self.manifest_path, self.state_path = self.folder/'manifest.json', self.folder/'resume.pt'
+        self.lock = FolderLock(self.folder, 'a pre-training') if writes else None  # one writer per trajectory
         if self.manifest_path.is_file():
             self.manifest = read_json(self.manifest_path, f'delete the folder {self.folder} to pre-train again')
             if self.manifest.get('run_hash') != run_hash:
+                if self.lock: self.lock.release()
                 raise ValueError(f'{self.folder} holds a trajectory of another run (its recipe or source differ): '
                                  f'use another output folder, or delete {self.folder} to start this run there')
         else:
@@ -80,7 +82,7 @@ class TrajectoryWriter:
     def finish(self) -> Trajectory:
         "Mark the run complete and drop its resume state; return the trajectory."
         if self.writes:
-            self.manifest['complete'] = True; self._write_manifest(); self.state_path.unlink(missing_ok=True)
+            self.manifest['complete'] = True; self._write_manifest(); self.state_path.unlink(missing_ok=True); self.lock.release()
         return Trajectory(self.folder)
 
 # %% ../nbs/02b_trajectory.ipynb #c010
