@@ -444,7 +444,12 @@ def _retrieval_splits(ctx, dataset, size, n_train, n_val, n_test, data_seed, dat
     if dataset == 'coco': return coco_retrieval(data_root or getattr(ctx, 'data_root', None) or '.', size, n_train, n_val, n_test)
     raise ValueError(f"retrieval dataset must be 'shapes10' (embedded) or 'coco' (MS-COCO captions under --data-root), got {dataset!r}")
 
-@register_analysis('retrieval', options=RetrievalConfig, per_target=False)
+def _check_retrieval(options:dict):
+    "The retrieval options that cannot work, caught before any work."
+    if not 0 < (f := options.get('proxy_fraction', 0.25)) <= 1: raise ValueError(f'proxy_fraction={f} must lie in (0, 1]')
+    if (d := options.get('dataset', 'shapes10')) not in ('shapes10', 'coco'): raise ValueError(f"retrieval dataset must be 'shapes10' (embedded) or 'coco' (MS-COCO captions under --data-root), got {d!r}")
+
+@register_analysis('retrieval', options=RetrievalConfig, per_target=False, check=_check_retrieval)
 def retrieval_analysis(ctx:AnalysisContext, # the run (its target is not used)
                        checkpoints:list|None=None, # epochs of the checkpoints to evaluate (default: all)
                        seeds:list=[0], # dual-encoder seeds (each also draws its own proxy subset)

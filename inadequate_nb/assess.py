@@ -400,7 +400,11 @@ def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, 
     return pd.DataFrame(rows, columns=['mode', 'seed_a', 'seed_b', 'pearson_r', 'pearson_p', 'kendall_tau', 'kendall_p', 'weighted_tau', 'n'])
 
 # %% ../nbs/07_assess.ipynb #c086
-@register_analysis('assess')
+def _check_scores(options:dict):
+    "Every score an experiment names exists."
+    if unknown := [n for n in options.get('scores') or [] if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
+
+@register_analysis('assess', check=_check_scores)
 def assess_analysis(ctx:AnalysisContext, # the run, one target
                     scores:list|None=None, # score names (default: all of SCORES)
                     seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
@@ -513,7 +517,15 @@ def selector_values(ctx:AnalysisContext, # the run
     return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/07_assess.ipynb #c097
-@register_analysis('select')
+def _check_select(options:dict):
+    "The selection's options that cannot work, caught before any work."
+    _check_scores(options)
+    f = options.get('fraction', 0.25)
+    if not 0 < f < 1: raise ValueError(f'fraction={f} must be strictly between 0 and 1 (the rest of the subset is held out)')
+    if options.get('fe_protocol', 'converged') not in ('paper', 'converged'): raise ValueError(f"fe_protocol must be 'paper' or 'converged', got {options['fe_protocol']!r}")
+    if (e := options.get('ft_epochs', 5)) < 1: raise ValueError(f'ft_epochs={e!r} must be a whole number of epochs, at least 1')
+
+@register_analysis('select', check=_check_select)
 def select_analysis(ctx:AnalysisContext, # the run, one target
                     fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                     ft_epochs:int=5, # epochs of the short fine-tune

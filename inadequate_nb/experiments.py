@@ -169,10 +169,10 @@ def check_analysis_options(name:str, # a registered analysis
     schema = analysis_schema(name)
     for k in options:
         if k not in schema: raise _unknown(f'analysis_options.{name}', k, list(schema))
-    cls = ANALYSES[name].options
-    if cls is None: return
-    mine = {k: v for k, v in options.items() if k in {f.name for f in fields(cls)}}
-    try: cls(**mine)
+    a = ANALYSES[name]
+    try:
+        if a.check is not None: a.check(options)
+        if a.options is not None: a.options(**{k: v for k, v in options.items() if k in {f.name for f in fields(a.options)}})
     except (ValueError, TypeError) as e: raise ExperimentError(f'analysis_options.{name}: {e}') from None
 
 # %% ../nbs/11_experiments.ipynb #c022

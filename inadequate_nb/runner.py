@@ -15,6 +15,7 @@ from .trajectory import Trajectory
 from .pretrain import pretrain
 from .distributed import DistributedConfig, distributed_pretrain, torchrun_command
 from .transfer import AnalysisContext, ANALYSES, results_frame
+from .claims import claims_table
 from .experiments import (Experiment, ExperimentError, check_analysis_options, experiment_dict, experiment_from_dict, experiment_toml,
                                        experiment_notebooks, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
@@ -209,7 +210,7 @@ def run_experiment(e:Experiment, # the experiment
         per_target = [a for a in e.analyses if ANALYSES[a].per_target]; per_run = [a for a in e.analyses if not ANALYSES[a].per_target]
         nbs = experiment_notebooks(e)
         each = [nb for nb in nbs if 'target' in notebook_parameters(nb)]
-        r.planned = 2 + len(present)*(1 + len(per_target)) + len(per_run) + len(each)*len(present) + len(nbs) - len(each)
+        r.planned = 3 + len(present)*(1 + len(per_target)) + len(per_run) + len(each)*len(present) + len(nbs) - len(each)
         source = r.step('load source', lambda: load_source(e, data_root, download)) if e.trajectory is None else None
         targets = {i: r.step(f'load {target_name(e.targets[i])}', lambda i=i: load_target(e, i, data_root, download)) for i in present}
         lock = FolderLock(lay.root, f'a run of {e.name}')  # one run per folder at a time
@@ -232,6 +233,7 @@ def run_experiment(e:Experiment, # the experiment
             df = merged_table(parts, h) if '' not in parts else parts[''].assign(experiment=h)
             if t == 'results': df = results_frame(df.to_dict('records'))
             write_table(lay, t, df)
+        if lay.results.is_file() and not query: r.step('claims', lambda: write_table(lay, 'claims', claims_table(lay.root)) and 'done')
         run_notebooks(r, [target_name(e.targets[i]) for i in present])
         if not query: write_report(r, traj)
         if publish: publish_outputs(lay, publish)
@@ -388,6 +390,9 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     for s, r in st.runs.items(): st.failures += [f'seed {s}: {x}' for x in r['failures']]
     merge_seed_tables(out, study_seeds(out))
     lay = RunLayout(out)
+    write_table(lay, 'claims', claims_table(out))
+    try: run_notebook('claims', lay, dict(experiment=e.name, stem=e.name, out_dir=str(out.resolve())))
+    except Exception as ex: st.failures.append(f'claims: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
     for t in e.target_names():
         stem = notebook_stem(e, t); output = 'fig1_seeds' if len(e.targets) == 1 else f'fig1_seeds-{t}'
         try: run_notebook('fig1_seeds', lay, dict(experiment=e.name, stem=stem, out_dir=str(out.resolve()), target=t), output)

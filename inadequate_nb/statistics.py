@@ -116,6 +116,7 @@ VERDICTS = ('supported', 'contradicted', 'inconclusive')
 def verdict(ci_low:float, ci_high:float, # the 95% interval of the statistic
             p_value:float, # one-sided p-value toward the claimed side
             side:str='greater', # the side the paper claims: 'greater' (statistic > 0) or 'less'
+            p_other:float=1.0, # one-sided p-value toward the other side
             alpha:float=0.05,
            ) -> str:
     "supported, contradicted or inconclusive, by the rule above."
@@ -124,12 +125,12 @@ def verdict(ci_low:float, ci_high:float, # the 95% interval of the statistic
     claimed = ci_low > 0 if side == 'greater' else ci_high < 0
     other = ci_high < 0 if side == 'greater' else ci_low > 0
     if claimed and p_value < alpha: return 'supported'
-    if other: return 'contradicted'
+    if other and p_other < alpha: return 'contradicted'
     return 'inconclusive'
 
 # %% ../nbs/04a_statistics.ipynb #c028
 def score_verdict(difference:tuple, # (ci_low, ci_high, p_value) of score tau - ceiling tau; p one-sided toward 'less'
-                  score:tuple, # (ci_low, ci_high) of the score's tau
+                  score:tuple, # (ci_low, ci_high, p_value) of the score's tau; p one-sided toward 'greater'
                   ceiling:tuple, # (ci_low, ci_high) of the ceiling's tau
                   alpha:float=0.05,
                  ) -> str:
@@ -137,7 +138,7 @@ def score_verdict(difference:tuple, # (ci_low, ci_high, p_value) of score tau - 
     lo, hi, p = difference
     if any(not np.isfinite(v) for v in (*difference, *score, *ceiling)): return 'inconclusive'
     if hi < 0 and p < alpha: return 'supported'
-    if score[0] > 0 and score[1] >= ceiling[0]: return 'contradicted'
+    if score[0] > 0 and score[2] < alpha and score[1] >= ceiling[0]: return 'contradicted'
     return 'inconclusive'
 
 # %% ../nbs/04a_statistics.ipynb #c031
@@ -151,9 +152,9 @@ def assess_statement(values:pd.DataFrame, # run, subset, value: the statement's 
     if not len(v): return dict(estimate=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan, n_pretrain_seeds=0, n_seeds=0, verdict='inconclusive')
     per_run = v.groupby('run').value.mean()
     lo, hi = interval(hierarchical_bootstrap(v, n_boot, seed))
-    p = sign_flip_p(per_run.to_numpy(), side)
+    p = sign_flip_p(per_run.to_numpy(), side); p_other = sign_flip_p(per_run.to_numpy(), 'less' if side == 'greater' else 'greater')
     return dict(estimate=float(per_run.mean()), ci_low=lo, ci_high=hi, p_value=p, n_pretrain_seeds=int(len(per_run)),
-                n_seeds=int(v.groupby('run').subset.nunique().min()), verdict=verdict(lo, hi, p, side))
+                n_seeds=int(v.groupby('run').subset.nunique().min()), verdict=verdict(lo, hi, p, side, p_other))
 
 # %% ../nbs/04a_statistics.ipynb #c034
 def simulate_fe_curves(runs:int, # pre-training runs R

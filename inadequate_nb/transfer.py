@@ -263,15 +263,17 @@ class Analysis(NamedTuple):
     fn: Callable # f(ctx: AnalysisContext, **options) -> {table name: DataFrame}
     options: type|None # a dataclass whose fields the analysis also takes as options (None: only its keyword parameters)
     per_target: bool # run once per target (True) or once per run (False)
+    check: Callable|None # check(options) raises a ValueError for options that cannot work (before any work is done)
 
 ANALYSES: dict[str, Analysis] = {}
 
 def register_analysis(name:str, # the name experiments use
                       options:type|None=None, # the dataclass behind its `**options`, if any
                       per_target:bool=True, # False: run once per run, not once per target
+                      check:Callable|None=None, # checks its options before a run starts (an options class checks its own)
                      ):
     "Decorator: register `f(ctx:AnalysisContext, **options) -> {table name: DataFrame}` as the analysis `name`."
-    def _reg(f): ANALYSES[name] = Analysis(f, options, per_target); return f
+    def _reg(f): ANALYSES[name] = Analysis(f, options, per_target, check); return f
     return _reg
 
 # %% ../nbs/05_transfer.ipynb #c036
