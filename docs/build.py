@@ -44,7 +44,7 @@ def executed_ok(path:Path) -> bool:
     try: nb = json.loads(Path(path).read_text(encoding='utf-8'))
     except (OSError, ValueError): return False
     pm = nb.get('metadata', {}).get('papermill')
-    if not pm or pm.get('exception') or not pm.get('end_time'): return False
+    if not pm or pm.get('exception') or 'end_time' not in pm: return False  # (the runner keeps the key, not the time)
     code = [c for c in nb.get('cells', []) if c.get('cell_type') == 'code']
     return all(c.get('metadata', {}).get('papermill', {}).get('status') == 'completed' for c in code)
 
@@ -116,6 +116,15 @@ def _split_title_cell(nb:dict) -> dict:
     return nb
 
 
+def _fill_results(nb:dict, root:Path) -> dict:
+    "The home page's markdown with its table directives filled, as tools/make_readme.py fills README.md."
+    sys.path.insert(0, str(root/'tools'))
+    from make_readme import expand
+    for c in nb['cells']:
+        if c['cell_type'] == 'markdown': c['source'] = expand(''.join(c['source']), root)
+    return nb
+
+
 def _nbdev_process(pairs:list):
     """Run nbdev's docs processors (`FilterDefaults`, what `nbdev_proc_nbs` runs per notebook, without Quarto) on
     each (src, dst) pair; print the failures and return how many there were."""
@@ -168,6 +177,7 @@ def nbdev_process(pages:list[Page], work:Path, root:Path=ROOT, jobs:int=2, log=p
     for p in pages:
         if p.src.suffix != '.ipynb': continue
         nb = _split_title_cell(json.loads(p.src.read_text(encoding='utf-8')))
+        if p.kind == 'index': nb = _fill_results(nb, root)  # the README's numbers come from the committed tables
         text = json.dumps(nb, indent=1, ensure_ascii=False)
         s, d = stage/f'{p.name}.ipynb', proc/f'{p.name}.ipynb'
         out[p.name] = d

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #c001
 from __future__ import annotations
-import argparse, json, sys, traceback
+import argparse, json, sys
 from pathlib import Path
 import pandas as pd, torch
 from .models import CheckpointError
@@ -180,9 +180,15 @@ def _interrupted(state:dict) -> str:
     if st is not None: return f'interrupted: {st.done} of {len(st.seeds)} pre-training seeds saved; run the same command again to continue'
     return 'interrupted: nothing was started; run the same command again'
 
+def _warning(message, category, filename, lineno, line=None) -> str:
+    "A warning as the command line shows it: one line, no source file."
+    return f'inadequate-nb: warning: {message}\n'
+
 def main(argv:list|None=None) -> int:
     "The `inadequate-nb` command line; returns the exit status."
     a = parser().parse_args(argv); state = {}
+    import warnings
+    if not a.debug: warnings.formatwarning = _warning
     try: return COMMANDS[a.command](a, state)
     except KeyboardInterrupt:
         print(f'\ninadequate-nb: {_interrupted(state)}', file=sys.stderr, flush=True); return 130

@@ -31,10 +31,10 @@ def read_weights(path:str|Path, # a .pt/.pth/.pth.tar file
         with torch.serialization.safe_globals([argparse.Namespace]):
             obj = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
-        if 'Unsupported global' not in str(e): raise CheckpointError(f'{path} cannot be read as a PyTorch checkpoint (not a pickle, or truncated)') from e
+        if 'Unsupported global' not in str(e): raise CheckpointError(f'{path} cannot be read as a PyTorch checkpoint (not a pickle, or truncated): replace it with a whole copy, or remove it from the folder') from e
         raise CheckpointError(f'{path} holds pickled objects that are not plain data and was refused (nothing in it was run); '
                               f'save its state_dict() instead: {str(e).splitlines()[0]}') from e
-    except Exception as e: raise CheckpointError(f'{path} cannot be read as a PyTorch checkpoint ({type(e).__name__}: {e})') from e
+    except Exception as e: raise CheckpointError(f'{path} cannot be read as a PyTorch checkpoint ({type(e).__name__}: {e}): replace it with a whole copy, or remove it from the folder') from e
     epoch = obj.get('epoch') if isinstance(obj, dict) else None
     if isinstance(obj, dict) and obj.get('format') == CHECKPOINT_FORMAT: sd = obj['model']
     elif _is_state_dict(obj): sd = obj

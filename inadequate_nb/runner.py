@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_runner.ipynb #c001
 from __future__ import annotations
-import json, shutil, subprocess, sys, time, tomllib
+import json, re, shutil, subprocess, sys, time, tomllib
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
@@ -20,8 +20,8 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
                                        experiment_notebooks, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
-__all__ = ['load_source', 'load_target', 'run_trajectory', 'paper_notebooks_dir', 'run_notebook', 'merged_table', 'write_table',
-           'Run', 'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps',
+__all__ = ['load_source', 'load_target', 'run_trajectory', 'paper_notebooks_dir', 'notebook_path', 'run_notebook', 'merged_table',
+           'write_table', 'Run', 'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps',
            'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'SeedStudy',
            'run_seed_study']
 
@@ -93,6 +93,26 @@ def paper_notebooks_dir() -> Path:
     if not d.is_dir(): raise FileNotFoundError(f'paper notebooks not found at {d}: install the package from a clone of the repository (pip install -e .)')
     return d
 
+def notebook_path(folder:Path) -> str:
+    "A run folder as the paper notebooks see it: relative to their folder (their working directory), so executed notebooks do not name the machine's paths."
+    import os
+    return os.path.relpath(Path(folder).resolve(), paper_notebooks_dir().resolve())
+
+def _scrub(nb_path:Path):
+    "Drop what differs between two executions of one notebook on one input: papermill's times and paths."
+    nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
+    for c in nb.get('cells', []):
+        if 'injected-parameters' in c.get('metadata', {}).get('tags', []): c['id'] = 'injected-parameters'  # papermill draws a random id
+    for meta in [nb.get('metadata', {})] + [c.get('metadata', {}) for c in nb.get('cells', [])]:
+        pm = meta.get('papermill', {})
+        for k in ('start_time', 'end_time', 'duration', 'input_path', 'output_path'):
+            if k in pm: pm[k] = None
+        meta.pop('execution', None)
+    for c in nb.get('cells', []):  # warnings name the kernel's temporary file, which has its process id
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'stream': o['text'] = [re.sub(r'/tmp/ipykernel_\d+/', '<kernel>/', x) for x in o.get('text', [])]
+    Path(nb_path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
+
 def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
                  layout:RunLayout, # the run folder
                  parameters:dict, # papermill parameters
@@ -116,7 +136,7 @@ def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
     except BaseException:
         if tmp.exists(): tmp.replace(failed)
         raise
-    tmp.replace(out); atomic_write_text(done, json.dumps({'stamp': stamp}) + '\n')
+    _scrub(tmp); tmp.replace(out); atomic_write_text(done, json.dumps({'stamp': stamp}) + '\n')
     return 'ran'
 
 # %% ../nbs/12_runner.ipynb #c012
@@ -129,7 +149,8 @@ def merged_table(parts:dict, # target name -> that target's rows of one table
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 def write_table(layout:RunLayout, name:str, df:pd.DataFrame) -> Path:
-    "Write a run table `OUT/name.csv` atomically."
+    "Write a run table `OUT/name.csv` atomically, without the wall times of its rows (they stay in the row cache), so one recipe gives the same bytes."
+    df = df.drop(columns=[c for c in df.columns if c == 'seconds' or c.endswith('_seconds')])
     return atomic_write(layout.root/f'{name}.csv', lambda p: df.to_csv(p, index=False))
 
 # %% ../nbs/12_runner.ipynb #c015
@@ -250,7 +271,7 @@ def notebook_stem(e:Experiment, target:str|None) -> str:
 def run_notebooks(r:Run, targets:list):
     "Execute the experiment's paper notebooks for the run `r` (its targets present: `targets`)."
     e, lay = r.experiment, r.layout
-    base = {'experiment': e.name, 'results': str(lay.results.resolve()), 'out_dir': str(lay.root.resolve())}
+    base = {'experiment': e.name, 'out_dir': notebook_path(lay.root)}
     for nb in experiment_notebooks(e):
         params = notebook_parameters(nb); extra = e.notebook_options.get(nb, {})
         runs = [(t, notebook_stem(e, t)) for t in targets] if 'target' in params else [(None, notebook_stem(e, None))]
@@ -278,6 +299,11 @@ def _figure_lines(p:Path) -> list[str]:
     if p.suffix == '.md': return [f'### {p.stem}', '', p.read_text(), '']
     return []
 
+def _shown(p:Path, root:Path) -> str:
+    "A path as the report shows it: relative to the run folder when inside it."
+    p, root = Path(p).resolve(), Path(root).resolve()
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+
 def write_report(r:Run, trajectory:Trajectory) -> Path:
     "Write OUT/REPORT.md for the run `r`."
     e, lay, m, v = r.experiment, r.layout, trajectory.manifest, provenance()
@@ -285,7 +311,7 @@ def write_report(r:Run, trajectory:Trajectory) -> Path:
              f"- package {v['package_version']}, torch {v['torch_version']}, python {v['python_version']}; "
              f"{e.threads or torch.get_num_threads()} CPU threads{' (the recipe)' if e.threads else ''}; device {r.device}",
              f'- recipe hash `{recipe_hash(e)}` (column `experiment` of every table); the resolved experiment: `experiment.toml`',
-             f"- trajectory `{trajectory.path}`: `{m['arch']}` on `{m['source']}`, checkpoints at epochs {trajectory.epochs}"
+             f"- trajectory `{_shown(trajectory.path, lay.root)}`: `{m['arch']}` on `{m['source']}`, checkpoints at epochs {trajectory.epochs}"
              + (' (imported: nothing was pre-trained)' if m.get('imported') else f', pre-training seed {e.pretrain.seed}'),
              f"- targets: " + '; '.join(f"`{target_name(t)}` ({t.dataset}{', classes ' + ', '.join(map(str, t.classes)) if t.classes else ''}, "
                                         f"{e.target_config(i).n_per_class or 'all'} training images per class per seed)" for i, t in enumerate(e.targets)),
@@ -391,11 +417,11 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     merge_seed_tables(out, study_seeds(out))
     lay = RunLayout(out)
     write_table(lay, 'claims', claims_table(out))
-    try: run_notebook('claims', lay, dict(experiment=e.name, stem=e.name, out_dir=str(out.resolve())))
+    try: run_notebook('claims', lay, dict(experiment=e.name, stem=e.name, out_dir=notebook_path(out)))
     except Exception as ex: st.failures.append(f'claims: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
     for t in e.target_names():
         stem = notebook_stem(e, t); output = 'fig1_seeds' if len(e.targets) == 1 else f'fig1_seeds-{t}'
-        try: run_notebook('fig1_seeds', lay, dict(experiment=e.name, stem=stem, out_dir=str(out.resolve()), target=t), output)
+        try: run_notebook('fig1_seeds', lay, dict(experiment=e.name, stem=stem, out_dir=notebook_path(out), target=t), output)
         except Exception as ex: st.failures.append(f'{output}: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
     if publish:
         publish_outputs(lay, publish)

@@ -142,5 +142,6 @@ class Trajectory:
     def __repr__(self): return f'Trajectory({str(self.path)!r}, epochs={self.epochs})'
 
 def _damaged(p:Path, folder:Path) -> str:
-    return (f'{p} does not match the hash in {folder}/manifest.json: the file changed or is damaged; restore it, or delete the '
-            f'trajectory folder and pre-train again (cached features and rows of other checkpoints are kept)')
+    return (f'{p} does not match the hash in {folder}/manifest.json: the file changed or is damaged; restore it, or delete the folder '
+            f'{folder} and run the same command again (pre-training is repeated with the same seed and gives the same weights; the '
+            f'cached features and result rows, keyed by the weights, are kept and reused)')
