@@ -19,7 +19,7 @@ from .runner import Run, SeedStudy, run_experiment, run_seed_study, load_source
 
 # %% auto #0
 __all__ = ['COMMANDS', 'USER_ERRORS', 'parser', 'chosen_experiment', 'cmd_run', 'cmd_show', 'cmd_presets', 'cmd_seeds',
-           'cmd_select', 'cmd_datasets', 'cmd_import', 'cmd_distributed', 'main']
+           'cmd_select', 'cmd_datasets', 'cmd_import', 'cmd_distributed', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #c005
 def _data_options(p:argparse.ArgumentParser):
@@ -184,19 +184,26 @@ def _warning(message, category, filename, lineno, line=None) -> str:
     "A warning as the command line shows it: one line, no source file."
     return f'inadequate-nb: warning: {message}\n'
 
+class Terminated(KeyboardInterrupt):
+    "SIGTERM, handled as Ctrl-C is."
+
+def _terminate(signum, frame): raise Terminated()
+
 def main(argv:list|None=None) -> int:
     "The `inadequate-nb` command line; returns the exit status."
     a = parser().parse_args(argv); state = {}
-    import warnings
+    import warnings, signal
     if not a.debug: warnings.formatwarning = _warning
+    previous = signal.signal(signal.SIGTERM, _terminate)  # `kill PID` stops as cleanly as Ctrl-C
     try: return COMMANDS[a.command](a, state)
-    except KeyboardInterrupt:
-        print(f'\ninadequate-nb: {_interrupted(state)}', file=sys.stderr, flush=True); return 130
+    except KeyboardInterrupt as e:
+        print(f'\ninadequate-nb: {_interrupted(state)}', file=sys.stderr, flush=True); return 143 if isinstance(e, Terminated) else 130
     except USER_ERRORS as e:
         if a.debug: raise
         msg = str(e).strip() or type(e).__name__
         if isinstance(e, KeyError): msg = msg.strip("'\"")
         if isinstance(e, OSError) and e.filename and str(e.filename) not in msg: msg = f'{msg} ({e.filename})'
         print(f'inadequate-nb: error: {" ".join(msg.split())}', file=sys.stderr); return 2
+    finally: signal.signal(signal.SIGTERM, previous)
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

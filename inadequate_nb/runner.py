@@ -20,10 +20,10 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
                                        experiment_notebooks, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
-__all__ = ['load_source', 'load_target', 'run_trajectory', 'paper_notebooks_dir', 'notebook_path', 'run_notebook', 'merged_table',
-           'write_table', 'Run', 'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps',
-           'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'SeedStudy',
-           'run_seed_study']
+__all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'run_trajectory', 'paper_notebooks_dir', 'notebook_path',
+           'run_notebook', 'merged_table', 'write_table', 'Run', 'check_run_folder', 'run_experiment', 'notebook_stem',
+           'run_notebooks', 'report_steps', 'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds',
+           'merge_seed_tables', 'SeedStudy', 'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -189,6 +189,7 @@ class Run:
 # %% ../nbs/12_runner.ipynb #c017
 def check_run_folder(e:Experiment, # the experiment about to run
                      out:Path, # its run folder
+                     ignore:tuple=(), # keys whose differences are allowed (a seed study's: which rows, not what they mean)
                     ):
     "Refuse a run folder that holds another recipe's results, or that cannot be created."
     f = Path(out)/'experiment.toml'
@@ -196,7 +197,7 @@ def check_run_folder(e:Experiment, # the experiment about to run
         try: old = experiment_from_dict(tomllib.loads(f.read_text(encoding='utf-8')))
         except (tomllib.TOMLDecodeError, ExperimentError, UnicodeDecodeError) as ex:
             raise ExperimentError(f'{f} is damaged ({ex}): restore it, or use another --out') from None
-        if diff := recipe_differences(old, e):
+        if diff := [d for d in recipe_differences(old, e) if not d.split(':')[0].startswith(ignore)]:
             shown = '; '.join(diff[:6]) + (f'; and {len(diff) - 6} more' if len(diff) > 6 else '')
             raise ExperimentError(f'{out} holds the results of another experiment ({shown}): use another --out, or run the same experiment '
                                   f'({f}) there again')
@@ -365,6 +366,10 @@ def merge_seed_tables(out:Path, # the study folder
         write_table(RunLayout(out), name, df[['pretrain_seed'] + [c for c in df if c != 'pretrain_seed']])
     return names
 
+STUDY_ROW_KEYS = ('transfer.seeds', 'transfer.ft_seeds', 'transfer.ft_checkpoints', 'transfer.fe_protocols')
+# which rows a seed's run computes, not what they mean (rows are keyed by what defines them): calls of one study may
+# differ in them, e.g. fine-tuning on the first three pre-training seeds only
+
 def _run_seed(e:Experiment, out:str, data_root, download, device, progress) -> dict:
     "One seed of a study (a worker process's job): its steps and failures."
     r = run_experiment(e, out, data_root, download, device, progress)
@@ -396,7 +401,7 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     if len(seeds) < 2: raise ExperimentError(f'a seed study needs at least 2 distinct pre-training seeds, got {seeds}')
     out = Path(out); st = study or SeedStudy(e, seeds, out)
     st.planned = len(seeds) + len(e.targets)
-    check_run_folder(e, out)
+    check_run_folder(e, out, ignore=STUDY_ROW_KEYS)
     for s in seeds: check_run_folder(seed_experiment(e, s), out/f'seed{s}')
     out.mkdir(parents=True, exist_ok=True); atomic_write_text(out/'experiment.toml', experiment_toml(e))
     jobs = max(1, min(int(jobs), len(seeds)))
