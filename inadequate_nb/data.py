@@ -106,7 +106,7 @@ def load_dataset(name:str, # a registered name, see `DATASETS`
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))}")
     if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     spec = DATASETS[name]
-    if not spec.embedded and root is None:
+    if not spec.embedded and root is None and not options.get('path'):  # (an image folder may name its own path)
         raise ValueError(f"dataset {name!r} is read from disk: pass a data root (--data-root) laid out as {spec.layout}")
     data = spec.load(split=split, root=None if root is None else Path(root), download=download, **options)
     if classes is not None: data = select_classes(data, list(classes), name)
@@ -256,7 +256,8 @@ def decode_image_folder(folder:str|Path, # ImageFolder layout: folder/<class>/<i
     folder = Path(folder).resolve()
     classes, files = _folder_files(folder)
     if not files: raise FileNotFoundError(f'{folder} holds no images in <class>/<image>.jpg folders')
-    cache = Path(cache_dir or default_cache_dir())/f'folder-{config_hash([str(folder), files])}.pt'
+    stamps = [(lambda s: (s.st_size, s.st_mtime_ns))((folder/f).stat()) for f, _ in files]  # an edited image is decoded again
+    cache = Path(cache_dir or default_cache_dir())/f'folder-{config_hash([str(folder), files, stamps])}.pt'
     if cache.exists():
         d = torch.load(cache, weights_only=True); return d['images'], d['labels'], d['classes']
     def _read(f):

@@ -8,7 +8,7 @@ import json, re, shutil, subprocess, sys, time, tomllib
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
-from .core import RunLayout, FolderLock, atomic_write, atomic_write_text, config_hash, file_sha256, provenance, read_json
+from .core import RunLayout, FolderLock, atomic_write, atomic_write_text, config_hash, file_sha256, provenance, read_json, tensors_sha256
 from .data import DATASETS, ImageData, load_dataset, per_class_subset, per_class_indices
 from .datasets import FILE_LISTS, image_files, dataset_status
 from .trajectory import Trajectory
@@ -20,10 +20,10 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
                                        experiment_notebooks, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
-__all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'run_trajectory', 'paper_notebooks_dir', 'notebook_path',
-           'run_notebook', 'merged_table', 'write_table', 'Run', 'check_run_folder', 'run_experiment', 'notebook_stem',
-           'run_notebooks', 'report_steps', 'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds',
-           'merge_seed_tables', 'SeedStudy', 'run_seed_study']
+__all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory',
+           'paper_notebooks_dir', 'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run',
+           'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps', 'write_report',
+           'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'SeedStudy', 'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -61,6 +61,25 @@ def _present(e:Experiment, i:int, data_root) -> str|None:
     return None if st.startswith(('embedded', 'found')) else st
 
 # %% ../nbs/12_runner.ipynb #c008
+def data_fingerprint(d) -> str:
+    "A hash of a split's images and labels (files to stream: their paths and labels)."
+    if isinstance(d, ImageData): return tensors_sha256({'images': d.images, 'labels': d.labels}, d.classes)[:24]
+    return config_hash([[str(f) for f in d.files], list(d.labels), list(d.classes)], 24)
+
+def check_data(layout:RunLayout, # the run folder
+               splits:dict, # name -> ImageData (or FileList) of every split the run reads
+               write:bool=True, # record the fingerprints of splits the folder has not seen
+              ):
+    "Refuse data that changed under the same name since the run folder first read it; record the new ones."
+    f = layout.root/'data.json'
+    seen = read_json(f, f'delete it to accept the data as it is now (results of the old data may then be reused)') if f.is_file() else {}
+    now = {k: data_fingerprint(d) for k, d in splits.items()}
+    if changed := [k for k, h in now.items() if k in seen and seen[k] != h]:
+        raise ExperimentError(f'the data changed since {layout.root} first read it ({", ".join(changed)}): its cached results are of the old '
+                              f'data; use another --out (or restore the data under --data-root)')
+    if write and set(now) - set(seen): atomic_write_text(f, json.dumps({**seen, **now}, indent=1, sort_keys=True) + '\n')
+
+# %% ../nbs/12_runner.ipynb #c011
 def run_trajectory(e:Experiment, # the experiment
                    layout:RunLayout, # the run folder
                    source:tuple|None, # (train, test) from `load_source` (None with a given trajectory)
@@ -86,7 +105,7 @@ def run_trajectory(e:Experiment, # the experiment
     if r := subprocess.run(cmd).returncode: raise RuntimeError(f'distributed pre-training failed (exit {r}); run the same command again to resume')
     return Trajectory(layout.trajectory)
 
-# %% ../nbs/12_runner.ipynb #c010
+# %% ../nbs/12_runner.ipynb #c013
 def paper_notebooks_dir() -> Path:
     "The folder of the paper notebooks (`nbs/paper` of the repository this package is installed from)."
     import inadequate_nb; d = Path(inadequate_nb.__file__).resolve().parent.parent/'nbs'/'paper'
@@ -139,7 +158,7 @@ def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
     _scrub(tmp); tmp.replace(out); atomic_write_text(done, json.dumps({'stamp': stamp}) + '\n')
     return 'ran'
 
-# %% ../nbs/12_runner.ipynb #c012
+# %% ../nbs/12_runner.ipynb #c015
 def merged_table(parts:dict, # target name -> that target's rows of one table
                  experiment:str, # the recipe hash
                 ) -> pd.DataFrame:
@@ -153,7 +172,7 @@ def write_table(layout:RunLayout, name:str, df:pd.DataFrame) -> Path:
     df = df.drop(columns=[c for c in df.columns if c == 'seconds' or c.endswith('_seconds')])
     return atomic_write(layout.root/f'{name}.csv', lambda p: df.to_csv(p, index=False))
 
-# %% ../nbs/12_runner.ipynb #c015
+# %% ../nbs/12_runner.ipynb #c018
 def _outcome(r) -> str:
     "What a step did, in words."
     if isinstance(r, str): return r
@@ -186,7 +205,7 @@ class Run:
         print(f'[{self.experiment.name}] {name}: {self.steps[-1]["result"]} in {self.steps[-1]["seconds"]} s', flush=True)
         return r
 
-# %% ../nbs/12_runner.ipynb #c017
+# %% ../nbs/12_runner.ipynb #c020
 def check_run_folder(e:Experiment, # the experiment about to run
                      out:Path, # its run folder
                      ignore:tuple=(), # keys whose differences are allowed (a seed study's: which rows, not what they mean)
@@ -207,7 +226,7 @@ def check_run_folder(e:Experiment, # the experiment about to run
             if not parent.is_dir(): raise ExperimentError(f'--out {out}: {parent} is a file, not a folder: choose another --out')
             break
 
-# %% ../nbs/12_runner.ipynb #c018
+# %% ../nbs/12_runner.ipynb #c021
 def run_experiment(e:Experiment, # the experiment
                    out:str|Path, # the run folder
                    data_root:str|Path|None=None, # root of real datasets
@@ -235,7 +254,10 @@ def run_experiment(e:Experiment, # the experiment
         r.planned = 3 + len(present)*(1 + len(per_target)) + len(per_run) + len(each)*len(present) + len(nbs) - len(each)
         source = r.step('load source', lambda: load_source(e, data_root, download)) if e.trajectory is None else None
         targets = {i: r.step(f'load {target_name(e.targets[i])}', lambda i=i: load_target(e, i, data_root, download)) for i in present}
+        splits = {t.key: t for i in present for t in targets[i]} | ({s.key: s for s in source} if source is not None else {})
+        check_data(lay, splits, write=False)  # before anything is written
         lock = FolderLock(lay.root, f'a run of {e.name}')  # one run per folder at a time
+        check_data(lay, splits)
         if not query: atomic_write_text(lay.root/'experiment.toml', experiment_toml(e))
         traj = r.step('pre-train' if e.trajectory is None else 'trajectory', lambda: run_trajectory(e, lay, source, data_root, r.device, progress))
         traj.verify(lay.root/'cache'/'verified.json')
@@ -264,7 +286,7 @@ def run_experiment(e:Experiment, # the experiment
         if lock is not None: lock.release()
     return r
 
-# %% ../nbs/12_runner.ipynb #c020
+# %% ../nbs/12_runner.ipynb #c023
 def notebook_stem(e:Experiment, target:str|None) -> str:
     "What a notebook's files are named after: the experiment, and the target when there are several."
     return e.name if target is None or len(e.targets) == 1 else f'{e.name}-{target}'
@@ -287,7 +309,7 @@ def run_notebooks(r:Run, targets:list):
                 r.failures.append(f'{output}: {type(ex).__name__}: {msg}'); r.steps.append({'step': step, 'result': 'FAILED', 'seconds': 0})
                 print(f'[{e.name}] {step} FAILED: see {lay.notebooks}/{output}.failed.ipynb', flush=True)
 
-# %% ../nbs/12_runner.ipynb #c022
+# %% ../nbs/12_runner.ipynb #c025
 def report_steps(steps:list, failures:list) -> list[str]:
     "REPORT.md lines: the steps with what each did and its wall time, and the failures."
     lines = ['## Steps', '', '| step | result | seconds |', '| --- | --- | --- |']
@@ -332,7 +354,7 @@ def write_report(r:Run, trajectory:Trajectory) -> Path:
     if lay.results.is_file(): lines += [f'Rows in results.csv: {len(pd.read_csv(lay.results))}.', '']
     return atomic_write_text(lay.root/'REPORT.md', '\n'.join(lines))
 
-# %% ../nbs/12_runner.ipynb #c024
+# %% ../nbs/12_runner.ipynb #c027
 def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
     "Copy the figures, tables, results.csv, REPORT.md, experiment.toml and executed notebooks of a run to `dest`."
     dest = Path(dest); copied = []
@@ -344,7 +366,7 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
         copied.append(atomic_write(dest/sub/f.name, lambda p, f=f: shutil.copyfile(f, p)))
     return copied
 
-# %% ../nbs/12_runner.ipynb #c030
+# %% ../nbs/12_runner.ipynb #c033
 def seed_experiment(e:Experiment, seed:int) -> Experiment:
     "The experiment with another pre-training seed (the MoCo-v2 run's too), drawing no notebooks of its own (the study draws them)."
     options = dict(e.analysis_options)
@@ -370,12 +392,14 @@ STUDY_ROW_KEYS = ('transfer.seeds', 'transfer.ft_seeds', 'transfer.ft_checkpoint
 # which rows a seed's run computes, not what they mean (rows are keyed by what defines them): calls of one study may
 # differ in them, e.g. fine-tuning on the first three pre-training seeds only
 
-def _run_seed(e:Experiment, out:str, data_root, download, device, progress) -> dict:
+def _run_seed(e:Experiment, out:str, data_root, download, device, progress, worker:bool=False) -> dict:
     "One seed of a study (a worker process's job): its steps and failures."
+    if worker:  # Ctrl-C reaches every process of the terminal: the study's own process stops the workers
+        import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)
     r = run_experiment(e, out, data_root, download, device, progress)
     return {'steps': r.steps, 'failures': r.failures}
 
-# %% ../nbs/12_runner.ipynb #c031
+# %% ../nbs/12_runner.ipynb #c034
 @dataclass
 class SeedStudy:
     "What a seed study did: the seed runs' outcomes and the study's own steps."
@@ -410,7 +434,7 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     else:
         import concurrent.futures as cf, multiprocessing as mp
         with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
-            futures = {pool.submit(_run_seed, seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, False): s for s in seeds}
+            futures = {pool.submit(_run_seed, seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, False, True): s for s in seeds}
             try:
                 for f in cf.as_completed(futures):
                     s = futures[f]; st.runs[s] = f.result(); print(f'[{e.name}] pre-training seed {s}: done', flush=True)

@@ -136,3 +136,18 @@ def test_same_recipe_same_bytes(tmp_path):
     assert len(ra) == len(rb) and not other, other
     ta, tb = (json.loads((tmp_path/d/'trajectory'/'manifest.json').read_text()) for d in ('a', 'b'))
     assert [c['content_sha256'] for c in ta['checkpoints']] == [c['content_sha256'] for c in tb['checkpoints']]
+
+
+def test_data_changed_under_the_same_name_is_refused(tmp_path):
+    "A target read from an image folder; one image edited after the run: its cached results would be of the old data."
+    from PIL import Image
+    for split in ('train', 'test'):
+        for c in ('a', 'b'):
+            (tmp_path/'imgs'/split/c).mkdir(parents=True)
+            for i in range(12): Image.new('RGB', (8, 8), (20*i, 200 if c == 'a' else 0, 0)).save(tmp_path/'imgs'/split/c/f'{i}.png')
+    args = ['run', '--preset', 'quick', *TINY, '--set', f'targets=[{{dataset = "imagefolder", options = {{path = "{tmp_path/"imgs"}"}}}}]',
+            '--set', 'transfer.n_per_class=10', '--set', 'notebooks=[]', '--out', tmp_path/'run', '--quiet']
+    env = dict(os.environ, INADEQUATE_NB_CACHE=str(tmp_path/'decoded'))
+    cli(*args, env=env)
+    Image.new('RGB', (8, 8), (255, 255, 255)).save(tmp_path/'imgs'/'test'/'a'/'0.png')
+    one_line_error(cli(*args, env=env, check=False), 'the data changed since', 'imagefolder', 'use another --out')

@@ -24,3 +24,28 @@ def test_cifar10_from_jpeg_folders_is_decoded_once(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob('folder-*.pt'))) == 1
     again = load_dataset('cifar10', 'test', SHARED_DATA)  # from the cache
     assert torch.equal(again.images, te.images)
+
+
+@needs_data
+def test_mnistm_is_mnist_over_cifar_photographs(tmp_path, monkeypatch):
+    "The derived MNIST-M-like target: MNIST's labels, each digit blended with a seeded CIFAR-10 image of the same split."
+    import torch.nn.functional as F
+    from inadequate_nb.data import blend_digits
+    monkeypatch.setenv('INADEQUATE_NB_CACHE', str(tmp_path))
+    m, digits, photos = (load_dataset(n, 'test', SHARED_DATA) for n in ('mnistm', 'mnist', 'cifar10'))
+    assert m.images.shape == (10000, 3, 32, 32) and torch.equal(m.labels, digits.labels) and m.classes == digits.classes
+    x, which = blend_digits(F.pad(digits.images, (2, 2, 2, 2)), photos.images, seed=1)  # the test split's stream of seed 0
+    assert torch.equal(x, m.images)
+    border = m.images[:, :, 0, :]  # the padding row: the photograph itself (maybe mirrored)
+    p = photos.images[which][:, :, 0, :]
+    assert (torch.equal(border[0], p[0]) or torch.equal(border[0], p[0].flip(-1)))
+    assert not torch.equal(load_dataset('mnistm', 'test', SHARED_DATA, seed=1).images, m.images)  # another seed, other photographs
+
+
+@needs_data
+def test_some_classes_of_cifar10_relabelled(tmp_path, monkeypatch):
+    monkeypatch.setenv('INADEQUATE_NB_CACHE', str(tmp_path))
+    te = load_dataset('cifar10', 'test', SHARED_DATA, classes=['truck', 'cat'])
+    assert te.classes == ['truck', 'cat'] and torch.bincount(te.labels).tolist() == [1000, 1000] and len(te) == 2000
+    with pytest.raises(ValueError, match=r"'kat' is not a class of cifar10 \(its classes: airplane, automobile, bird"):
+        load_dataset('cifar10', 'test', SHARED_DATA, classes=['kat'])
