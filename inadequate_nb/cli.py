@@ -10,7 +10,7 @@ import pandas as pd, torch
 from .models import CheckpointError
 from .datasets import datasets_table, image_files, FILE_LISTS
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
-from .importing import import_trajectory
+from .importing import import_trajectory, export_trajectory
 from .distributed import distributed_pretrain
 from .assess import format_selection
 from .experiments import (ExperimentError, load_experiment, experiment_toml, experiment_from_dict, apply_override,
@@ -19,7 +19,7 @@ from .runner import Run, SeedStudy, run_experiment, run_seed_study, load_source
 
 # %% auto #0
 __all__ = ['COMMANDS', 'USER_ERRORS', 'parser', 'chosen_experiment', 'cmd_run', 'cmd_show', 'cmd_presets', 'cmd_seeds',
-           'cmd_select', 'cmd_datasets', 'cmd_import', 'cmd_distributed', 'Terminated', 'main']
+           'cmd_select', 'cmd_datasets', 'cmd_import', 'cmd_export', 'cmd_distributed', 'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #c005
 def _data_options(p:argparse.ArgumentParser):
@@ -63,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser('datasets', help='list the datasets and whether each is found under --data-root')
     d.add_argument('--data-root', help='root of real datasets (e.g. ../shared/data)')
     i = sub.add_parser('import-trajectory', help='turn a folder of .pt/.pth checkpoints into a trajectory (no pre-training)')
-    i.add_argument('dir', help='folder of checkpoint files (torchvision or timm state dicts, ours; epoch from the file or its name)')
+    i.add_argument('dir', help='folder of checkpoints: .pt/.pth/.pth.tar/.bin/.safetensors files or checkpoint-STEP/ folders (position from the file or its name)')
     i.add_argument('--arch', required=True, help='architecture: resnet50, t2t_vit_t_14, cifar_resnet18, ...')
     i.add_argument('--out', help='trajectory folder to write (default runs/imported-DIRNAME/trajectory)')
     i.add_argument('--arch-kwargs', default='{}', help='JSON arguments of the architecture, e.g. \'{"width": 8}\'')
@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument('--source', default='imported', help='name of the source in the manifest and results (e.g. imagenet)')
     i.add_argument('--epoch-offset', type=int, default=0, help='added to every epoch (timm checkpoints: 1)')
     i.add_argument('--ema', action='store_true', help='take the EMA weights where a file has them')
+    x = sub.add_parser('export-trajectory', help='write a trajectory as safetensors files (weights and metadata) and its manifest')
+    x.add_argument('dir', help='a trajectory folder (e.g. runs/toy/trajectory)'); x.add_argument('--out', required=True, help='the folder to write')
     dp = sub.add_parser('distributed-pretrain', help='the distributed pre-training of an experiment (what each torchrun process runs)')
     dp.add_argument('--experiment', required=True, help='an experiment file or preset whose [pretrain] uses trainer = "distributed"')
     dp.add_argument('--out', required=True, help='trajectory folder (written by rank 0; run the same command again to resume)')
@@ -160,6 +162,10 @@ def cmd_import(a, state:dict) -> int:
           f'sweep it: inadequate-nb run EXPERIMENT --set trajectory={out} --data-root DATA (nothing is pre-trained)')
     return 0
 
+def cmd_export(a, state:dict) -> int:
+    files = export_trajectory(a.dir, a.out)
+    print(f'{len(files) - 1} checkpoints written to {a.out} as safetensors (and trajectory.json)'); return 0
+
 def cmd_distributed(a, state:dict) -> int:
     e = load_experiment(a.experiment)
     if e.trainer != 'distributed': raise ExperimentError(f'{a.experiment}: its [pretrain] does not use trainer = "distributed"')
@@ -169,7 +175,7 @@ def cmd_distributed(a, state:dict) -> int:
     return 0
 
 COMMANDS = {'run': cmd_run, 'reproduce': cmd_run, 'show': cmd_show, 'presets': cmd_presets, 'seeds': cmd_seeds, 'select': cmd_select,
-            'datasets': cmd_datasets, 'import-trajectory': cmd_import, 'distributed-pretrain': cmd_distributed}
+            'datasets': cmd_datasets, 'import-trajectory': cmd_import, 'export-trajectory': cmd_export, 'distributed-pretrain': cmd_distributed}
 
 # %% ../nbs/13_cli.ipynb #c014
 USER_ERRORS = (ExperimentError, CheckpointError, ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, KeyError, OSError)

@@ -103,3 +103,38 @@ def test_imported_trajectory_swept_by_paper_preset(tmp_path):
     assert 'imported: nothing was pre-trained' in report and 'food101' in report and 'fig3_paper-mini_grid' in report
     r2 = run_experiment(e, run, data, progress=False, device='cpu')                          # a second run recomputes nothing
     assert [s['result'] for s in r2.steps if s['step'].startswith('notebook')] == ['skipped']*3
+
+
+def test_safetensors_files_and_hugging_face_folders_give_the_features_of_the_originals(tmp_path):
+    "The formats people publish: .safetensors files named by epoch, and checkpoint-STEP/ folders (one sharded), imported."
+    from safetensors.torch import save_file
+    from inadequate_nb.models import CifarResNet18, penultimate_features
+    torch.manual_seed(3); nets = [CifarResNet18(num_classes=5, width=4).eval() for _ in range(3)]
+    st, hf = tmp_path/'st', tmp_path/'hf'; st.mkdir(); hf.mkdir()
+    for e, n in zip((1, 4, 9), nets): save_file({k: v.contiguous() for k, v in n.state_dict().items()}, str(st/f'epoch_{e}.safetensors'))
+    for step, n in zip((100, 200), nets[:2]):
+        (hf/f'checkpoint-{step}').mkdir(); save_file(dict(n.state_dict()), str(hf/f'checkpoint-{step}'/'model.safetensors'))
+    sd = nets[2].state_dict(); keys = list(sd); (hf/'checkpoint-300').mkdir()
+    for i, part in enumerate((keys[:20], keys[20:])):
+        torch.save({k: sd[k] for k in part}, hf/'checkpoint-300'/f'pytorch_model-0000{i + 1}-of-00002.bin')
+    (hf/'checkpoint-300'/'pytorch_model.bin.index.json').write_text(json.dumps({'weight_map': {k: f'pytorch_model-0000{1 + (i >= 20)}-of-00002.bin' for i, k in enumerate(keys)}}))
+    common = ['--arch', 'cifar_resnet18', '--arch-kwargs', '{"width": 4}', '--image-size', 16, '--mean', 0.5, 0.5, 0.5, '--std', 0.25, 0.25, 0.25]
+    assert _import(st, *common, '--out', tmp_path/'t_st') == 0 and _import(hf, *common, '--out', tmp_path/'t_hf') == 0
+    t_st, t_hf = Trajectory(tmp_path/'t_st'), Trajectory(tmp_path/'t_hf')
+    assert t_st.epochs == [1, 4, 9] and t_st.manifest['position_unit'] == 'epoch'
+    assert t_hf.epochs == [100, 200, 300] and t_hf.manifest['position_unit'] == 'step'  # steps, and the manifest says so
+    x = torch.randint(0, 256, (6, 3, 16, 16), dtype=torch.uint8)
+    for t, positions in ((t_st, (1, 4, 9)), (t_hf, (100, 200, 300))):
+        for e, n in zip(positions, nets):
+            torch.testing.assert_close(penultimate_features(t.load(e), x)[0], penultimate_features(n, x)[0], rtol=0, atol=0)
+    assert main(['export-trajectory', str(tmp_path/'t_hf'), '--out', str(tmp_path/'exported')]) == 0
+    assert sorted(p.name for p in (tmp_path/'exported').glob('*.safetensors')) == ['epoch_0100.safetensors', 'epoch_0200.safetensors', 'epoch_0300.safetensors']
+
+
+def test_epochs_and_steps_do_not_mix(tmp_path):
+    from safetensors.torch import save_file
+    from inadequate_nb.models import CifarResNet18
+    sd = dict(CifarResNet18(num_classes=2, width=4).state_dict())
+    save_file(sd, str(tmp_path/'epoch_3.safetensors')); (tmp_path/'checkpoint-500').mkdir(); save_file(sd, str(tmp_path/'checkpoint-500'/'model.safetensors'))
+    with pytest.raises(ValueError, match='mixes checkpoints named by epoch .* and by step'):
+        import_trajectory(tmp_path, tmp_path/'t', 'cifar_resnet18', {'width': 4}, progress=False)
