@@ -19,7 +19,7 @@ from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultS
 
 # %% auto #0
 __all__ = ['SCORES', 'SCORE_COLUMNS', 'LogMEFit', 'logme_fit', 'logme', 'leep', 'nce', 'hscore', 'shrinkage_hscore', 'transrate',
-           'gbc', 'nleep', 'Score', 'transferability_scores', 'rank_agreement', 'source_probabilities',
+           'gbc', 'nleep', 'sfda', 'parc', 'Score', 'transferability_scores', 'rank_agreement', 'source_probabilities',
            'checkpoint_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement', 'assess_analysis',
            'proxy_split', 'selection_regret', 'proxy_accuracies', 'selector_values', 'select_analysis',
            'recommendation', 'format_selection']
@@ -251,6 +251,45 @@ def nleep(features, # (N, D) features
     return leep(gmm.fit(Z).predict_proba(Z), y)
 
 # %% ../nbs/07_assess.ipynb #c056
+def _shrunk_lda_logits(F:np.ndarray, y:np.ndarray, C:int, shrinkage:float) -> np.ndarray:
+    "Logits of the linear discriminant with within-class scatter (1 - shrinkage) S_w + shrinkage I."
+    mu, prior = _class_means(F, y, C)
+    Sw = sum(p * np.cov(F[y == c].T, bias=True).reshape(F.shape[1], F.shape[1]) for c, p in enumerate(prior))
+    W = np.linalg.solve((1 - shrinkage) * Sw + shrinkage * np.eye(F.shape[1]), mu.T) # (D, C)
+    return F @ W - 0.5 * (mu * W.T).sum(1) + np.log(prior)
+
+def _softmax(z:np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(1, keepdims=True)); return e / e.sum(1, keepdims=True)
+
+def sfda(features, # (N, D) features
+         labels, # (N,) integer class ids
+         a:float=5., # the shrinkage is exp(-a * largest eigenvalue of the within-class scatter)
+        ) -> float:
+    "SFDA (Shao et al. 2022): mean true-class posterior of a shrunk Fisher discriminant refitted after ConfMix."
+    F = _as_features(features); y, C = _as_labels(labels, len(F))
+    mu, prior = _class_means(F, y, C)
+    Sw = sum(p * np.cov(F[y == c].T, bias=True).reshape(F.shape[1], F.shape[1]) for c, p in enumerate(prior))
+    lam = float(np.exp(-a * np.linalg.eigvalsh(Sw).max()))
+    p = _softmax(_softmax(_shrunk_lda_logits(F, y, C, lam)))
+    p_true = p[np.arange(len(F)), y][:, None]
+    others = np.stack([F[y != c].mean(0) for c in range(C)])[y] # (N, D): mean of the other classes' features
+    mixed = p_true * F + (1 - p_true) * others
+    return float(_softmax(_shrunk_lda_logits(mixed, y, C, lam))[np.arange(len(F)), y].mean())
+
+# %% ../nbs/07_assess.ipynb #c060
+def parc(features, # (N, D) features
+         labels, # (N,) integer class ids
+         n_components:int|None=32, # PCA dimension before the correlations; None: no PCA
+        ) -> float:
+    "PARC (Bolya et al. 2021): 100 x Spearman correlation of the feature and label dissimilarities of all pairs."
+    from scipy.stats import spearmanr
+    F = _as_features(features); y, C = _as_labels(labels, len(F))
+    iu = np.triu_indices(len(F), 1)
+    dist_f = 1 - np.corrcoef(_pca(F, n_components))[iu]
+    dist_y = (y[iu[0]] != y[iu[1]]) * C / (C - 1) # 1 - corr of one-hot rows, exactly (its rounding would break ties)
+    return float(100 * spearmanr(dist_f, dist_y).statistic)
+
+# %% ../nbs/07_assess.ipynb #c064
 class Score(NamedTuple):
     "A transferability score and the input it is computed from."
     fn: Callable # (input, labels) -> float
@@ -258,9 +297,10 @@ class Score(NamedTuple):
 
 SCORES = {'logme': Score(logme, 'features'), 'leep': Score(leep, 'source_probs'), 'nce': Score(nce, 'source_probs'),
           'hscore': Score(hscore, 'features'), 'shrinkage_hscore': Score(shrinkage_hscore, 'features'),
-          'transrate': Score(transrate, 'features'), 'gbc': Score(gbc, 'features'), 'nleep': Score(nleep, 'features')}
+          'transrate': Score(transrate, 'features'), 'gbc': Score(gbc, 'features'), 'nleep': Score(nleep, 'features'),
+          'sfda': Score(sfda, 'features'), 'parc': Score(parc, 'features')}
 
-# %% ../nbs/07_assess.ipynb #c057
+# %% ../nbs/07_assess.ipynb #c065
 def transferability_scores(labels, # (N,) integer target class ids
                            features=None, # (N, D) penultimate features, or None
                            source_probs=None, # (N, Cs) source-head softmax, or None
@@ -275,7 +315,7 @@ def transferability_scores(labels, # (N,) integer target class ids
     if missing: raise ValueError(f'scores {missing} need {sorted({SCORES[n].needs for n in missing})}: pass them')
     return {n: SCORES[n].fn(given[SCORES[n].needs], labels) for n in names}
 
-# %% ../nbs/07_assess.ipynb #c063
+# %% ../nbs/07_assess.ipynb #c071
 def rank_agreement(scores, # (K,) a score of each checkpoint
                    accuracies, # (K,) the transfer accuracy of each checkpoint
                   ) -> dict[str, float]:
@@ -292,7 +332,7 @@ def rank_agreement(scores, # (K,) a score of each checkpoint
     wt = scipy.stats.weightedtau(x, a).statistic
     return dict(zip(keys, map(float, (r, rp, t, tp, wt)))) | {'n': len(x)}
 
-# %% ../nbs/07_assess.ipynb #c072
+# %% ../nbs/07_assess.ipynb #c080
 def source_probabilities(logits, # (N, Cs) source-head logits
                         ) -> np.ndarray:
     "Softmax of source-head logits, in float64 (each row sums to 1 up to rounding)."
@@ -300,7 +340,7 @@ def source_probabilities(logits, # (N, Cs) source-head logits
     e = np.exp(z - z.max(1, keepdims=True))
     return e / e.sum(1, keepdims=True)
 
-# %% ../nbs/07_assess.ipynb #c074
+# %% ../nbs/07_assess.ipynb #c082
 def checkpoint_scores(labels, # (N,) integer target class ids
                       features, # (N, D) penultimate features
                       source_probs=None, # (N, Cs) source-head softmax, or None (then LEEP and NCE are not computed)
@@ -323,7 +363,7 @@ def checkpoint_scores(labels, # (N,) integer target class ids
         out[n] = {'value': value, 'seconds': round(time.perf_counter() - t0, 4), 'error': error}
     return out
 
-# %% ../nbs/07_assess.ipynb #c078
+# %% ../nbs/07_assess.ipynb #c086
 def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict, str]:
     "The drawn training images (as `transfer_sweep` draws them: its cached features are reused), each seed's rows in them, and the split's key."
     train = to_geometry(ctx.target_train, *ctx.trajectory.geometry)
@@ -332,7 +372,7 @@ def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict,
 
 SCORE_COLUMNS = ['epoch', 'checkpoint', 'seed', 'score', 'value', 'error', 'seconds', 'target_train', 'n_per_class', 'source_test_accuracy']
 
-# %% ../nbs/07_assess.ipynb #c079
+# %% ../nbs/07_assess.ipynb #c087
 def score_checkpoints(ctx:AnalysisContext, # the run
                       scores:list|None=None, # score names (default: all of SCORES)
                       seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
@@ -368,7 +408,7 @@ def score_checkpoints(ctx:AnalysisContext, # the run
     order = {n: i for i, n in enumerate(names)}
     return df.sort_values(['score', 'epoch', 'seed'], key=lambda c: c.map(order) if c.name == 'score' else c).reset_index(drop=True)
 
-# %% ../nbs/07_assess.ipynb #c081
+# %% ../nbs/07_assess.ipynb #c089
 def _agreement(values:pd.Series, accuracy:pd.Series) -> dict:
     "rank_agreement over the checkpoints (index: epoch) where both are finite; NaN when fewer than 3."
     both = pd.concat([values.rename('v'), accuracy.rename('a')], axis=1, join='inner').dropna()
@@ -389,7 +429,7 @@ def score_agreement(scores:pd.DataFrame, # score rows: score, epoch, seed, value
                                                                                   acc[acc.seed == seed].groupby('epoch').accuracy.mean())))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c084
+# %% ../nbs/07_assess.ipynb #c092
 def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                   ) -> pd.DataFrame:
     "Rank agreement between the accuracies of every pair of seeds over the checkpoints, per mode: the noise level of the ranking."
@@ -399,7 +439,7 @@ def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, 
         for a, b in itertools.combinations(sorted(per), 2): rows.append(dict(mode=mode, seed_a=a, seed_b=b, **_agreement(per[a], per[b])))
     return pd.DataFrame(rows, columns=['mode', 'seed_a', 'seed_b', 'pearson_r', 'pearson_p', 'kendall_tau', 'kendall_p', 'weighted_tau', 'n'])
 
-# %% ../nbs/07_assess.ipynb #c086
+# %% ../nbs/07_assess.ipynb #c094
 def _check_scores(options:dict):
     "Every score an experiment names exists."
     if unknown := [n for n in options.get('scores') or [] if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
@@ -414,7 +454,7 @@ def assess_analysis(ctx:AnalysisContext, # the run, one target
     df = score_checkpoints(ctx, scores, seeds)
     return {'assess': df, 'assess_agreement': score_agreement(df, results), 'assess_seed_agreement': seed_agreement(results)}
 
-# %% ../nbs/07_assess.ipynb #c088
+# %% ../nbs/07_assess.ipynb #c096
 def proxy_split(labels, # (n,) class ids of a training subset
                 fraction:float=0.25, # per class, the fraction that trains the proxy
                 seed:int=0, # seeds the split
@@ -431,7 +471,7 @@ def proxy_split(labels, # (n,) class ids of a training subset
         fit.append(idx[:k]); held.append(idx[k:])
     return torch.cat(fit).sort().values, torch.cat(held).sort().values
 
-# %% ../nbs/07_assess.ipynb #c090
+# %% ../nbs/07_assess.ipynb #c098
 def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher: better); optional kind
                      results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                      modes:list|None=None, # modes to judge against (default: all but 'source')
@@ -457,7 +497,7 @@ def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher
                              kendall_tau=ag['kendall_tau'], weighted_tau=ag['weighted_tau'], n_checkpoints=ag['n']))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c094
+# %% ../nbs/07_assess.ipynb #c102
 @torch.no_grad()
 def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cpu', batch_size:int=512) -> float:
     "Top-1 accuracy of `model` on `data`, batches moved to `device`."
@@ -466,7 +506,7 @@ def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cp
         correct += (model(data.images[i:i + batch_size].to(device)).argmax(1).cpu() == data.labels[i:i + batch_size]).sum().item()
     return correct / len(data)
 
-# %% ../nbs/07_assess.ipynb #c095
+# %% ../nbs/07_assess.ipynb #c103
 def proxy_accuracies(ctx:AnalysisContext, # the run
                      fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                      ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
@@ -502,7 +542,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c096
+# %% ../nbs/07_assess.ipynb #c104
 def selector_values(ctx:AnalysisContext, # the run
                     proxies:pd.DataFrame, # rows of `proxy_accuracies`
                     scores:pd.DataFrame, # rows of `score_checkpoints`
@@ -516,7 +556,7 @@ def selector_values(ctx:AnalysisContext, # the run
              base.assign(selector='source_accuracy', kind='baseline', value=base.source_accuracy)[['selector', 'kind', 'epoch', 'seed', 'value']]]
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/07_assess.ipynb #c097
+# %% ../nbs/07_assess.ipynb #c105
 def _check_select(options:dict):
     "The selection's options that cannot work, caught before any work."
     _check_scores(options)
@@ -539,7 +579,7 @@ def select_analysis(ctx:AnalysisContext, # the run, one target
     values = selector_values(ctx, proxies, score_checkpoints(ctx, scores, seeds))
     return {'selection_values': values, 'selection': selection_regret(values, results)}
 
-# %% ../nbs/07_assess.ipynb #c099
+# %% ../nbs/07_assess.ipynb #c107
 def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
                    fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
                   ) -> dict[str, dict]:
