@@ -166,3 +166,23 @@ def test_one_sample_per_class_is_an_error(run, tmp_path):
     with pytest.raises(ValueError, match='has 1 sample'):
         assess_analysis(ctx)
     assert not (ctx.layout.root/'cache'/'assess-rows').exists()  # stopped before any work
+
+
+def test_components(run):
+    "Feature scores on F, F_m and F_r: the F rows are the assess rows, the parts differ from them, the summary names a component."
+    from inadequate_nb.assess import COMPONENTS
+    out, r, _ = run
+    rows, scores = pd.read_csv(out/'components.csv'), pd.read_csv(out/'assess.csv')
+    feature = [n for n, s in SCORES.items() if s.needs == 'features']
+    epochs, seeds = sorted(scores.epoch.unique()), PRESET.transfer.seeds
+    assert len(rows) == len(epochs)*len(seeds)*len(COMPONENTS)*len(feature) and set(rows.score) == set(feature)
+    key = ['score', 'epoch', 'seed']
+    whole = rows[rows.component == 'F'].merge(scores, on=key, suffixes=('', '_assess'))
+    assert len(whole) == len(epochs)*len(seeds)*len(feature) and np.allclose(whole.value, whole.value_assess, rtol=1e-12, atol=0)
+    residual = rows[rows.component == 'F_r'].merge(scores, on=key, suffixes=('', '_assess'))
+    assert not np.allclose(residual.value, residual.value_assess)
+    summary = pd.read_csv(out/'components_summary.csv', keep_default_na=False)
+    assert set(summary['mode']) == {'fe_paper', 'fe_converged', 'ft'} and len(summary) == 3*len(feature)
+    assert set(summary.follows) <= set(COMPONENTS) | {''}
+    md = (out/'figures'/'fig6_assess-test_components.md').read_text()
+    assert all(n in md for n in feature) and (out/'figures'/'fig6_assess-test_components.png').stat().st_size > 0
