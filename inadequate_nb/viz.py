@@ -12,8 +12,8 @@ from .core import atomic_write, atomic_write_text
 from .statistics import best_checkpoint
 
 # %% auto #0
-__all__ = ['MODE_LABELS', 'read_table', 'check_parameters', 'summarise', 'best_epoch', 'save_figure', 'save_table',
-           'markdown_table', 'plot_accuracy_vs_epoch']
+__all__ = ['MODE_LABELS', 'read_table', 'check_parameters', 'summarise', 'best_epoch', 'chosen_epoch', 'save_figure',
+           'save_table', 'markdown_table', 'plot_accuracy_vs_epoch']
 
 # %% ../nbs/08_viz.ipynb #c005
 def read_table(out_dir:str|Path, # the run folder
@@ -59,6 +59,17 @@ def best_epoch(df:pd.DataFrame, # result rows
     return e, float(s['mean'][e]), float(s.sd[e])
 
 # %% ../nbs/08_viz.ipynb #c016
+def chosen_epoch(df:pd.DataFrame, # result rows with `validation_accuracy`
+                 mode:str, # which mode, e.g. 'fe_converged'
+                ) -> tuple[int, float, float]|None:
+    "The epoch with the best mean validation accuracy of `mode` (ties: the later), its mean and sd of test accuracy; None without validation."
+    d = df[df['mode'] == mode]
+    if 'validation_accuracy' not in d or d.validation_accuracy.isna().all(): return None
+    e = best_checkpoint(d.groupby('epoch').validation_accuracy.mean())
+    s = summarise(d[d.epoch == e]).iloc[0]
+    return e, float(s['mean']), float(s.sd)
+
+# %% ../nbs/08_viz.ipynb #c019
 _NO_DATES = {'png': {'Software': None}, 'pdf': {'CreationDate': None, 'Producer': None, 'Creator': None}}
 
 def save_figure(fig:matplotlib.figure.Figure, folder:str|Path, name:str, dpi:int=150) -> list[Path]:
@@ -71,7 +82,7 @@ def save_table(df:pd.DataFrame, folder:str|Path, name:str, floatfmt:str='.4f') -
     csv = atomic_write(Path(folder)/f'{name}.csv', lambda p: df.to_csv(p, index=False))
     return [csv, atomic_write_text(Path(folder)/f'{name}.md', markdown_table(df, floatfmt))]
 
-# %% ../nbs/08_viz.ipynb #c017
+# %% ../nbs/08_viz.ipynb #c020
 def markdown_table(df:pd.DataFrame, floatfmt:str='.4f') -> str:
     "A GitHub-flavoured Markdown table of `df` (no extra dependency)."
     fmt = lambda v: format(v, floatfmt) if isinstance(v, (float, np.floating)) else str(v)
@@ -79,7 +90,7 @@ def markdown_table(df:pd.DataFrame, floatfmt:str='.4f') -> str:
     lines += ['| ' + ' | '.join(fmt(v) for v in row) + ' |' for row in df.itertuples(index=False)]
     return '\n'.join(lines) + '\n'
 
-# %% ../nbs/08_viz.ipynb #c020
+# %% ../nbs/08_viz.ipynb #c023
 MODE_LABELS = {'fe_paper': 'FE (paper probe: Adam, fixed epochs)', 'fe_converged': 'FE (converged L-BFGS probe)',
                'ft': 'FT (whole network)', 'source': 'source test accuracy'}
 

@@ -54,3 +54,17 @@ def test_the_check_can_fail(tmp_path):
     tables = results_tables(readme)
     assert tables == [[['toy', '123.4567']]]
     assert (4, 123.4567) not in committed_values()
+
+
+def test_directives_fill_from_tables(tmp_path):
+    "Table and value directives read the CSV; `where` keeps the named rows; a wrong column or no row stops with a message."
+    import sys, pytest
+    sys.path.insert(0, str(ROOT/'tools'))
+    from make_readme import expand
+    (tmp_path/'t.csv').write_text('claim,estimate,ci_low,ci_high,verdict\n1,2.5,1.0,4.0,supported\n2,-0.25,-1,0.5,inconclusive\n3,7,6,8,supported\n')
+    out = expand('{{table t.csv | columns=claim,estimate,ci,verdict | where=claim:1/3 | header=C,E,CI,V | format=.1f}}', tmp_path)
+    assert out.splitlines() == ['| C | E | CI | V |', '| --- | --- | --- | --- |', '| 1 | 2.5 | [1.0, 4.0] | supported |', '| 3 | 7 | [6, 8] | supported |']
+    assert expand('x {{value t.csv | where=claim:2 | column=estimate | format=.2f}} y', tmp_path) == 'x -0.25 y'
+    with pytest.raises(SystemExit, match='no column'): expand('{{table t.csv | columns=nope}}', tmp_path)
+    with pytest.raises(SystemExit, match='matches 2 rows'): expand('{{value t.csv | where=verdict:supported | column=claim}}', tmp_path)
+    with pytest.raises(SystemExit, match='does not exist'): expand('{{table missing.csv}}', tmp_path)

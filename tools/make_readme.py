@@ -8,8 +8,8 @@ tables (the documentation site does the same), so every number of the results co
     {{table PATH | columns=a,b,c | where=col:value;col2:value | header=A,B,C | format=.2f}}
     {{value PATH | where=col:value | column=c | format=.2f}}
 
-`columns` may name `ci`, shown as `[ci_low, ci_high]`; `where` keeps the rows whose cells equal the values (all rows
-when left out); a `value` directive must match exactly one row. A directive that cannot be filled (a missing file, a
+`columns` may name `ci`, shown as `[ci_low, ci_high]`; `where` keeps the rows whose cells equal the values (`col:a/b`:
+either; all rows when left out); a `value` directive must match exactly one row. A directive that cannot be filled (a missing file, a
 column, no row) stops the script with a message that names it."""
 import csv, json, re, sys
 from pathlib import Path
@@ -25,7 +25,7 @@ def _rows(path:str, where:str, root:Path) -> list[dict]:
     for cond in filter(None, (c.strip() for c in where.split(';'))):
         col, _, val = cond.partition(':')
         if rows and col not in rows[0]: raise SystemExit(f'README directive: {p} has no column {col!r}')
-        rows = [r for r in rows if r[col] == val]
+        rows = [r for r in rows if r[col] in val.split('/')]
     return rows
 
 
