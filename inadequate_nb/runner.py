@@ -420,7 +420,7 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
                    jobs:int=1, # seeds run at once (each in its own process)
                    study:SeedStudy|None=None, # the object to fill (lets a caller report how far an interrupted study got)
                   ) -> SeedStudy:
-    "Run the experiment once per pre-training seed, merge the tables over seeds, draw Figure 1 over seeds per target."
+    "Run the experiment once per pre-training seed, merge the tables over seeds, draw the claims, Figure 1 over seeds per target and (several targets) the grid."
     seeds = list(dict.fromkeys(int(s) for s in seeds))
     if len(seeds) < 2: raise ExperimentError(f'a seed study needs at least 2 distinct pre-training seeds, got {seeds}')
     out = Path(out); st = study or SeedStudy(e, seeds, out)
@@ -446,12 +446,13 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     merge_seed_tables(out, study_seeds(out))
     lay = RunLayout(out)
     write_table(lay, 'claims', claims_table(out))
-    try: run_notebook('claims', lay, dict(experiment=e.name, stem=e.name, out_dir=notebook_path(out)))
-    except Exception as ex: st.failures.append(f'claims: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
+    def draw(nb, params, output=None):  # a notebook that fails is a failure of the study, not its end
+        try: run_notebook(nb, lay, dict(experiment=e.name, out_dir=notebook_path(out), **params), output)
+        except Exception as ex: st.failures.append(f'{output or nb}: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
+    draw('claims', {'stem': e.name})
     for t in e.target_names():
-        stem = notebook_stem(e, t); output = 'fig1_seeds' if len(e.targets) == 1 else f'fig1_seeds-{t}'
-        try: run_notebook('fig1_seeds', lay, dict(experiment=e.name, stem=stem, out_dir=notebook_path(out), target=t), output)
-        except Exception as ex: st.failures.append(f'{output}: {type(ex).__name__}: {str(ex).strip().splitlines()[-1] if str(ex).strip() else ""}')
+        draw('fig1_seeds', {'stem': notebook_stem(e, t), 'target': t}, 'fig1_seeds' if len(e.targets) == 1 else f'fig1_seeds-{t}')
+    if len(e.targets) > 1: draw('fig2_grid', {'stem': e.name, **e.notebook_options.get('fig2_grid', {})}) # every target, pooled over seeds
     if publish:
         publish_outputs(lay, publish)
         for s in study_seeds(out): atomic_write(Path(publish)/'seeds'/f'seed{s}_results.csv', lambda p, s=s: shutil.copyfile(out/f'seed{s}'/'results.csv', p))
