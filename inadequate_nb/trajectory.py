@@ -61,6 +61,9 @@ class TrajectoryWriter:
         arch, kw = self.manifest['arch'], self.manifest['arch_kwargs']
         entry = dict(epoch=epoch, file=f'epoch_{epoch:04d}.pt', content_sha256=checkpoint_identity(model.state_dict(), arch, kw),
                      threads=torch.get_num_threads(), **metrics)
+        old = next((c for c in self.manifest['checkpoints'] if c['epoch'] == epoch), None)
+        if old and old['content_sha256'] == entry['content_sha256'] and (self.folder/old['file']).is_file() and file_sha256(self.folder/old['file']) == old['sha256']:
+            return old # a run stopped between this checkpoint and its resume state retrained the epoch to the same weights: keep the file
         path = save_checkpoint(self.folder/entry['file'], model, arch, kw, num_classes, epoch=epoch, metrics=metrics, **extra)
         self._written(path); entry['sha256'] = file_sha256(path)
         self.manifest['checkpoints'] = sorted([c for c in self.manifest['checkpoints'] if c['epoch'] != epoch] + [entry], key=lambda c: c['epoch'])
