@@ -23,8 +23,9 @@ __all__ = ['SCORES', 'SCORE_COLUMNS', 'COMPONENTS', 'COMPONENT_COLUMNS', 'LogMEF
            'hscore', 'shrinkage_hscore', 'transrate', 'gbc', 'nleep', 'sfda', 'parc', 'Score', 'transferability_scores',
            'rank_agreement', 'source_probabilities', 'checkpoint_scores', 'score_checkpoints', 'score_agreement',
            'seed_agreement', 'assess_analysis', 'feature_components', 'component_scores', 'component_agreement',
-           'component_summary', 'components_analysis', 'proxy_split', 'selection_regret', 'proxy_accuracies',
-           'selector_values', 'select_analysis', 'recommendation', 'format_selection']
+           'component_summary', 'components_analysis', 'model_table', 'model_agreement', 'proxy_split',
+           'selection_regret', 'proxy_accuracies', 'selector_values', 'select_analysis', 'recommendation',
+           'format_selection']
 
 # %% ../nbs/07_assess.ipynb #c006
 def _numpy(x) -> np.ndarray:
@@ -559,6 +560,41 @@ def components_analysis(ctx:AnalysisContext, # the run, one target
     return {'components': df, 'components_agreement': agreement, 'components_summary': component_summary(agreement)}
 
 # %% ../nbs/07_assess.ipynb #c106
+def model_table(runs:list, # run folders, each with results.csv and assess.csv
+                target:str='', # the target ('': the runs' only target)
+                checkpoints:str='last', # 'last': each run's final checkpoint is one model; 'all': every checkpoint is
+               ) -> pd.DataFrame:
+    "One row per model (run x checkpoint): the mean test accuracy of each mode and the mean of each score over subsets."
+    if checkpoints not in ('last', 'all'): raise ValueError(f"checkpoints={checkpoints!r} must be 'last' or 'all'")
+    rows, data = [], set()
+    for run in map(Path, runs):
+        for name in ('results', 'assess'):
+            if not (run/f'{name}.csv').is_file(): raise FileNotFoundError(f"{run} has no {name}.csv: run it with the analyses 'transfer' and 'assess' first")
+        res, sc = pd.read_csv(run/'results.csv'), pd.read_csv(run/'assess.csv')
+        names = sorted(res.target.unique())
+        t = target or (names[0] if len(names) == 1 else None)
+        if t is None: raise ValueError(f'{run} has several targets ({", ".join(names)}): name one with --target')
+        if t not in names: raise ValueError(f"{run} has no target {t!r}; its targets: {', '.join(names)}")
+        res, sc = res[res.target == t], sc[sc.target == t]
+        data.add((res.target_train.iloc[0], int(res.n_per_class.iloc[0]), tuple(sorted(res.seed.unique()))))
+        epochs = sorted(res.epoch.unique()) if checkpoints == 'all' else [int(res.epoch.max())]
+        for e in epochs:
+            r = res[res.epoch == e]
+            row = {'run': str(run), 'epoch': int(e), 'checkpoint': r.checkpoint.iloc[0], 'target': t}
+            row |= {m: float(g.accuracy.mean()) for m, g in r[r['mode'] != 'source'].groupby('mode')}
+            row |= {n: float(g.value.mean()) for n, g in sc[sc.epoch == e].groupby('score', sort=False)}
+            rows.append(row)
+    if len(data) > 1: raise ValueError(f'the runs transferred to different target data (training split, images per class, seeds): {sorted(data)}; compare runs of one target recipe')
+    return pd.DataFrame(rows)
+
+def model_agreement(models:pd.DataFrame, # the table of `model_table`
+                   ) -> pd.DataFrame:
+    "Per score and transfer mode: Pearson r, Kendall's tau and weighted tau across the models (those with both values)."
+    modes = [m for m in ('ft', 'fe_converged', 'fe_paper') if m in models]
+    rows = [dict(score=n, mode=m, **_agreement(models[n], models[m])) for n in SCORES if n in models for m in modes]
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07_assess.ipynb #c110
 def proxy_split(labels, # (n,) class ids of a training subset
                 fraction:float=0.25, # per class, the fraction that trains the proxy
                 seed:int=0, # seeds the split
@@ -575,7 +611,7 @@ def proxy_split(labels, # (n,) class ids of a training subset
         fit.append(idx[:k]); held.append(idx[k:])
     return torch.cat(fit).sort().values, torch.cat(held).sort().values
 
-# %% ../nbs/07_assess.ipynb #c108
+# %% ../nbs/07_assess.ipynb #c112
 def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher: better); optional kind
                      results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                      modes:list|None=None, # modes to judge against (default: all but 'source')
@@ -601,7 +637,7 @@ def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher
                              kendall_tau=ag['kendall_tau'], weighted_tau=ag['weighted_tau'], n_checkpoints=ag['n']))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c112
+# %% ../nbs/07_assess.ipynb #c116
 @torch.no_grad()
 def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cpu', batch_size:int=512) -> float:
     "Top-1 accuracy of `model` on `data`, batches moved to `device`."
@@ -610,7 +646,7 @@ def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cp
         correct += (model(data.images[i:i + batch_size].to(device)).argmax(1).cpu() == data.labels[i:i + batch_size]).sum().item()
     return correct / len(data)
 
-# %% ../nbs/07_assess.ipynb #c113
+# %% ../nbs/07_assess.ipynb #c117
 def proxy_accuracies(ctx:AnalysisContext, # the run
                      fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                      ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
@@ -646,7 +682,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c114
+# %% ../nbs/07_assess.ipynb #c118
 def selector_values(ctx:AnalysisContext, # the run
                     proxies:pd.DataFrame, # rows of `proxy_accuracies`
                     scores:pd.DataFrame, # rows of `score_checkpoints`
@@ -660,7 +696,7 @@ def selector_values(ctx:AnalysisContext, # the run
              base.assign(selector='source_accuracy', kind='baseline', value=base.source_accuracy)[['selector', 'kind', 'epoch', 'seed', 'value']]]
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/07_assess.ipynb #c115
+# %% ../nbs/07_assess.ipynb #c119
 def _check_select(options:dict):
     "The selection's options that cannot work, caught before any work."
     _check_scores(options)
@@ -683,7 +719,7 @@ def select_analysis(ctx:AnalysisContext, # the run, one target
     values = selector_values(ctx, proxies, score_checkpoints(ctx, scores, seeds))
     return {'selection_values': values, 'selection': selection_regret(values, results)}
 
-# %% ../nbs/07_assess.ipynb #c117
+# %% ../nbs/07_assess.ipynb #c121
 def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
                    fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
                   ) -> dict[str, dict]:

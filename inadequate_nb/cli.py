@@ -8,18 +8,20 @@ import argparse, json, sys
 from pathlib import Path
 import pandas as pd, torch
 from .models import CheckpointError
+from .core import atomic_write
 from .datasets import datasets_table, image_files, FILE_LISTS
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
 from .importing import import_trajectory, export_trajectory
 from .distributed import distributed_pretrain
-from .assess import format_selection
+from .assess import format_selection, model_table, model_agreement
 from .experiments import (ExperimentError, load_experiment, experiment_toml, experiment_from_dict, apply_override,
                                        preset_names, read_toml, experiment_file, target_name)
 from .runner import Run, SeedStudy, run_experiment, run_seed_study, load_source
 
 # %% auto #0
 __all__ = ['COMMANDS', 'USER_ERRORS', 'parser', 'chosen_experiment', 'cmd_run', 'cmd_show', 'cmd_presets', 'cmd_seeds',
-           'cmd_select', 'cmd_datasets', 'cmd_import', 'cmd_export', 'cmd_distributed', 'Terminated', 'main']
+           'cmd_select', 'cmd_assess_models', 'cmd_datasets', 'cmd_import', 'cmd_export', 'cmd_distributed',
+           'Terminated', 'main']
 
 # %% ../nbs/13_cli.ipynb #c005
 def _data_options(p:argparse.ArgumentParser):
@@ -60,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
     sl.add_argument('--fraction', type=float, help='per class, the share of the training subset that trains the proxies (default 0.25)')
     sl.add_argument('--ft-epochs', type=int, help='epochs of the short fine-tune proxy (default 5)')
     _data_options(sl)
+    am = sub.add_parser('assess-models', help='rank models (run folders) by every score against their FE and FT accuracy: Pearson r and weighted tau')
+    am.add_argument('runs', nargs='+', help="run folders with results.csv and assess.csv (the analyses 'transfer' and 'assess')")
+    am.add_argument('--target', default='', help="the target (default: the runs' only one)")
+    am.add_argument('--checkpoints', choices=['last', 'all'], default='last', help="'last': each run's final checkpoint is a model (default); 'all': every checkpoint")
+    am.add_argument('--out', help='also write the models and the agreement as CSV files with this prefix')
     d = sub.add_parser('datasets', help='list the datasets and whether each is found under --data-root')
     d.add_argument('--data-root', help='root of real datasets (e.g. ../shared/data)')
     i = sub.add_parser('import-trajectory', help='turn a folder of .pt/.pth checkpoints into a trajectory (no pre-training)')
@@ -149,6 +156,19 @@ def cmd_select(a, state:dict) -> int:
     print(f"\nwritten: {Path(a.run)/'selection.csv'}, {Path(a.run)/'selection_values.csv'}, {Path(a.run)/'assess.csv'}")
     return 0
 
+def cmd_assess_models(a, state:dict) -> int:
+    models = model_table(a.runs, a.target, a.checkpoints)
+    if len(models) < 3: raise ValueError(f'{len(models)} models: ranking needs at least 3 (give more runs, or --checkpoints all)')
+    agreement = model_agreement(models)
+    show = agreement[['score', 'mode', 'pearson_r', 'weighted_tau', 'kendall_tau', 'n']]
+    print(f'{len(models)} models on {models.target.iloc[0]}\n')
+    print('| ' + ' | '.join(show.columns) + ' |\n|' + ' --- |' * len(show.columns))
+    for r in show.itertuples(index=False): print('| ' + ' | '.join(f'{v:.3f}' if isinstance(v, float) else str(v) for v in r) + ' |')
+    if a.out:
+        for name, df in (('models', models), ('agreement', agreement)):
+            atomic_write(Path(f'{a.out}_{name}.csv'), lambda p, df=df: df.to_csv(p, index=False)); print(f'written: {a.out}_{name}.csv')
+    return 0
+
 def cmd_datasets(a, state:dict) -> int:
     print('\n'.join(datasets_table(a.data_root))); return 0
 
@@ -175,7 +195,7 @@ def cmd_distributed(a, state:dict) -> int:
     return 0
 
 COMMANDS = {'run': cmd_run, 'reproduce': cmd_run, 'show': cmd_show, 'presets': cmd_presets, 'seeds': cmd_seeds, 'select': cmd_select,
-            'datasets': cmd_datasets, 'import-trajectory': cmd_import, 'export-trajectory': cmd_export, 'distributed-pretrain': cmd_distributed}
+            'assess-models': cmd_assess_models, 'datasets': cmd_datasets, 'import-trajectory': cmd_import, 'export-trajectory': cmd_export, 'distributed-pretrain': cmd_distributed}
 
 # %% ../nbs/13_cli.ipynb #c014
 USER_ERRORS = (ExperimentError, CheckpointError, ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, KeyError, OSError)

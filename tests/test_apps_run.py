@@ -6,6 +6,7 @@ from dataclasses import replace
 from inadequate_nb.experiments import load_experiment
 from inadequate_nb.runner import run_experiment
 from inadequate_nb.trajectory import Trajectory
+from conftest import assert_drawn
 
 NOTEBOOKS = ['table4_imprinting', 'table2_retrieval', 'table3_selection', 'fig7_moco']
 OPTIONS = {
@@ -50,7 +51,7 @@ def test_tables_figures_and_notebooks(apps_run):
     for f in ('table4_apps_frozen.md', 'table4_apps_tuned.csv', 'table4_apps.png', 'table4_apps_findings.md', 'table2_apps.md',
               'table2_apps.pdf', 'table2_apps_findings.csv', 'table3_apps.md', 'table3_apps.png', 'table3_apps_findings.md',
               'fig7_apps.png', 'fig7_apps.pdf', 'fig7_apps_table.md', 'fig7_apps_findings.md'):
-        assert (out/'figures'/f).stat().st_size > 0, f
+        assert_drawn(out/'figures'/f)
     report = (out/'REPORT.md').read_text()
     assert 'imprinting' in report and 'table2_apps' in report and 'fig7_apps' in report
 

@@ -10,6 +10,7 @@ from inadequate_nb.data import load_dataset, per_class_indices, to_geometry
 from inadequate_nb.trajectory import Trajectory
 from inadequate_nb.experiments import load_experiment
 from inadequate_nb.runner import run_experiment
+from conftest import assert_drawn
 
 PRESET = load_experiment('quick', ['name="assess-test"'])
 SELECTORS = {'proxy_fe', 'proxy_ft', 'last_checkpoint', 'source_accuracy'} | set(SCORES)
@@ -60,7 +61,7 @@ def test_tables_and_figures(run):
     assert len(proxies) == 2*len(epochs)*len(seeds) and proxies.value.between(0, 1).all()
     for f in ('fig6_assess-test.png', 'fig6_assess-test.pdf', 'fig6_assess-test_fe_converged.png', 'fig6_assess-test_tau.md',
               'fig6_assess-test_tau.csv', 'fig6_assess-test_selection.md', 'fig6_assess-test_proxies.png', 'fig6_assess-test_findings.md'):
-        assert (out/'figures'/f).stat().st_size > 0, f
+        assert_drawn(out/'figures'/f)
     assert 'logme' in (out/'figures'/'fig6_assess-test_tau.md').read_text() and 'one seed against another' in (out/'figures'/'fig6_assess-test_tau.md').read_text()
     assert (out/'notebooks'/'fig6_assessment.ipynb').is_file()
 
@@ -185,4 +186,20 @@ def test_components(run):
     assert set(summary['mode']) == {'fe_paper', 'fe_converged', 'ft'} and len(summary) == 3*len(feature)
     assert set(summary.follows) <= set(COMPONENTS) | {''}
     md = (out/'figures'/'fig6_assess-test_components.md').read_text()
-    assert all(n in md for n in feature) and (out/'figures'/'fig6_assess-test_components.png').stat().st_size > 0
+    assert all(n in md for n in feature) 
+    assert_drawn(out/'figures'/'fig6_assess-test_components.png')
+
+
+def test_assess_models_on_one_run_is_the_checkpoint_agreement(run, tmp_path):
+    "Every checkpoint of one run as a model: the models' agreement is the run's own agreement on the seed means."
+    from conftest import cli
+    out, _, _ = run
+    p = cli('assess-models', out, '--checkpoints', 'all', '--out', tmp_path/'m')
+    assert '3 models on digits' in p.stdout and '| logme | ft |' in p.stdout
+    models, agreement = pd.read_csv(tmp_path/'m_models.csv'), pd.read_csv(tmp_path/'m_agreement.csv')
+    assert len(models) == 3 and set(SCORES) <= set(models.columns)
+    own = pd.read_csv(out/'assess_agreement.csv', dtype={'seed': str}).query('seed == "mean"')
+    both = agreement.merge(own, on=['score', 'mode'], suffixes=('', '_run'))
+    assert len(both) == len(own) and np.allclose(both.pearson_r, both.pearson_r_run, equal_nan=True) and np.allclose(both.weighted_tau, both.weighted_tau_run, equal_nan=True)
+    bad = cli('assess-models', out, check=False)  # one run's last checkpoint is one model: too few
+    assert bad.returncode == 2 and bad.stderr.count('\n') == 1 and 'at least 3' in bad.stderr

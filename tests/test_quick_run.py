@@ -2,7 +2,7 @@
 import json
 import pandas as pd
 import pytest
-from conftest import cli
+from conftest import cli, assert_drawn
 
 
 @pytest.fixture(scope='module')
@@ -22,7 +22,7 @@ def test_writes_results_figures_notebook_and_report(quick_run):
     for col in ('checkpoint', 'target', 'seed', 'params', 'package_version', 'epoch'):
         assert df[col].notna().all(), col
     for f in ('fig1_quick.png', 'fig1_quick.pdf', 'fig1_quick_table.csv', 'fig1_quick_findings.md'):
-        assert (out/'figures'/f).stat().st_size > 0, f
+        assert_drawn(out/'figures'/f)
     nb = json.loads((out/'notebooks'/'fig1_toy.ipynb').read_text())
     assert any('parameters' in c['metadata'].get('tags', []) for c in nb['cells'])
     assert any(c['metadata'].get('tags') == ['injected-parameters'] for c in nb['cells'])

@@ -8,6 +8,7 @@ import inadequate_nb.transfer as transfer
 from inadequate_nb.experiments import load_experiment
 from inadequate_nb.runner import run_experiment
 from inadequate_nb.statistics import best_checkpoint
+from conftest import assert_drawn
 
 QUICK = load_experiment('quick')
 
@@ -84,7 +85,7 @@ def test_figures_and_tables_written(run):
     for name in (f'table1_{NAME}.md', f'table1_{NAME}.csv', f'table1_{NAME}_all_splits.md', f'table1_{NAME}_bars.png',
                  f'fig5_{NAME}.png', f'fig5_{NAME}.pdf', f'fig5_{NAME}_k.png', f'fig5_{NAME}_trend.md',
                  f'fig4_{NAME}.png', f'fig4_{NAME}.pdf', f'fig_spectral_threshold_{NAME}.png', f'fig_spectral_threshold_{NAME}_table.csv'):
-        assert (f/name).stat().st_size > 0, name
+        assert_drawn(f/name)
     t1 = (f/f'table1_{NAME}.md').read_text()
     for paper in ('96.47', '58.74', '27.77', '70.24'): assert paper in t1
     assert 'best FE' in t1 and 'FE on F_m' in t1 and '(n=2)' in t1
