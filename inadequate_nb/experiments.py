@@ -17,10 +17,11 @@ import inadequate_nb.datasets, inadequate_nb.backbones  # register the paper's d
 import inadequate_nb.spectral, inadequate_nb.assess, inadequate_nb.apps, inadequate_nb.selfsup  # register their analyses
 
 # %% auto #0
-__all__ = ['NONE', 'SourceSpec', 'TargetSpec', 'Experiment', 'target_name', 'ExperimentError', 'check_value', 'analysis_schema',
-           'check_analysis_options', 'notebook_parameters', 'experiment_from_dict', 'parse_value', 'apply_override',
-           'experiments_dir', 'preset_names', 'read_toml', 'experiment_file', 'load_experiment', 'experiment_dict',
-           'experiment_toml', 'recipe', 'recipe_hash', 'recipe_differences', 'experiment_notebooks']
+__all__ = ['NONE', 'NOTEBOOK_ANALYSES', 'SourceSpec', 'TargetSpec', 'Experiment', 'target_name', 'ExperimentError', 'check_value',
+           'analysis_schema', 'check_analysis_options', 'notebook_parameters', 'experiment_from_dict', 'parse_value',
+           'apply_override', 'experiments_dir', 'preset_names', 'read_toml', 'experiment_file', 'load_experiment',
+           'experiment_dict', 'experiment_toml', 'recipe', 'recipe_hash', 'recipe_differences', 'experiment_notebooks',
+           'missing_analyses']
 
 # %% ../nbs/11_experiments.ipynb #c005
 @dataclass
@@ -436,3 +437,14 @@ def experiment_notebooks(e:Experiment) -> list[str]:
     "The paper notebooks the experiment draws, in order."
     if e.notebooks is not None: return list(e.notebooks)
     return ['fig1_toy'] + (['fig2_grid'] if len(e.targets) > 1 else [])
+
+# %% ../nbs/11_experiments.ipynb #c044
+NOTEBOOK_ANALYSES = {'fig1_toy': ['transfer'], 'fig1_seeds': ['transfer'], 'fig2_grid': ['transfer'], 'fig2_datasets': ['transfer'],
+                     'fig4_tsne': ['spectral'], 'fig5_spectral_evolution': ['spectral'], 'fig_spectral_threshold': ['spectral'],
+                     'table1_spectral': ['spectral'], 'fig6_assessment': ['transfer', 'assess'], 'fig7_moco': ['moco'],
+                     'table2_retrieval': ['retrieval'], 'table3_selection': ['retrieval'], 'table4_imprinting': ['imprinting'],
+                     'claims': ['transfer']} # the analyses whose tables each paper notebook reads
+
+def missing_analyses(e:Experiment, notebook:str) -> list[str]:
+    "The analyses `notebook` reads that the experiment does not run (empty: it can be drawn)."
+    return [a for a in NOTEBOOK_ANALYSES.get(notebook, []) if a not in e.analyses]

@@ -17,7 +17,7 @@ from .distributed import DistributedConfig, distributed_pretrain, torchrun_comma
 from .transfer import AnalysisContext, ANALYSES, results_frame
 from .claims import claims_table
 from .experiments import (Experiment, ExperimentError, check_analysis_options, experiment_dict, experiment_from_dict, experiment_toml,
-                                       experiment_notebooks, notebook_parameters, recipe_hash, recipe_differences, target_name)
+                                       experiment_notebooks, missing_analyses, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
 __all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory',
@@ -296,6 +296,10 @@ def run_notebooks(r:Run, targets:list):
     e, lay = r.experiment, r.layout
     base = {'experiment': e.name, 'out_dir': notebook_path(lay.root)}
     for nb in experiment_notebooks(e):
+        if missing := missing_analyses(e, nb):
+            r.steps.append({'step': f'notebook {nb}', 'result': f"left out: it draws the tables of {', '.join(missing)}, not run here", 'seconds': 0})
+            print(f"[{e.name}] notebook {nb}: left out (it draws the tables of {', '.join(missing)}, which the experiment does not run)", flush=True)
+            continue
         params = notebook_parameters(nb); extra = e.notebook_options.get(nb, {})
         runs = [(t, notebook_stem(e, t)) for t in targets] if 'target' in params else [(None, notebook_stem(e, None))]
         for t, stem in runs:
