@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Time `inadequate_nb.assess.logme` against a straightforward per-class NumPy reference, and check that they agree.
+"""Time `inadequate_nb.scores.logme` against a straightforward per-class NumPy reference, and check that they agree.
 
 The reference decomposes the features the way the widely used LogME implementation does (an SVD of F^T F and
 U = F V / sigma when N > D, a thin SVD of F otherwise) and then runs the fixed point class by class in a Python
@@ -13,7 +13,7 @@ Usage: .venv/bin/python benchmarks/bench_logme.py [--n 10000 --d 2048 --classes 
 """
 import argparse, math, os, time
 import numpy as np
-from inadequate_nb.assess import logme_fit
+from inadequate_nb.scores import logme_fit
 
 def make_features(n, d, c, seed, signal=0.3):
     "Random float32 features with a weak class signal, and balanced labels."

@@ -3,7 +3,8 @@ import math, shutil, warnings
 from dataclasses import replace
 import numpy as np, pandas as pd, pytest, torch
 import inadequate_nb.transfer as transfer
-from inadequate_nb.assess import SCORES, assess_analysis, logme, leep, source_probabilities
+from inadequate_nb.assess import assess_analysis, source_probabilities
+from inadequate_nb.scores import SCORES, logme, leep
 from inadequate_nb.cli import main
 from inadequate_nb.core import RunLayout
 from inadequate_nb.data import load_dataset, per_class_indices, to_geometry
