@@ -14,7 +14,7 @@ from .pretrain import PretrainConfig
 from .distributed import DistributedConfig
 from .transfer import TransferConfig, FineTuneConfig, ANALYSES
 import inadequate_nb.datasets, inadequate_nb.backbones  # register the paper's datasets and architectures
-import inadequate_nb.spectral, inadequate_nb.assess, inadequate_nb.apps, inadequate_nb.selfsup  # register their analyses
+import inadequate_nb.spectral, inadequate_nb.assess, inadequate_nb.imprinting, inadequate_nb.retrieval, inadequate_nb.selfsup  # register their analyses
 
 # %% auto #0
 __all__ = ['NONE', 'NOTEBOOK_ANALYSES', 'SourceSpec', 'TargetSpec', 'Experiment', 'target_name', 'ExperimentError', 'check_value',

@@ -19,7 +19,7 @@ from .probes import check_labelled, train_softmax_classifier, accuracy, logistic
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
-           'ResultStore', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
+           'ResultStore', 'results_frame', 'tidy_table', 'drawn_training_images', 'TransferConfig', 'validation_split',
            'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
@@ -160,7 +160,16 @@ def results_frame(rows:list[dict]) -> pd.DataFrame:
     df = df[[c for c in RESULT_COLUMNS if c in df] + sorted(c for c in df if c not in RESULT_COLUMNS)]
     return df.sort_values([c for c in ('target', 'target_train', 'mode', 'epoch', 'seed') if c in df]).reset_index(drop=True)
 
-# %% ../nbs/05_transfer.ipynb #c020
+def tidy_table(rows:list[dict], # one dict per row
+               leading:list, # the columns that come first, in this order (those present)
+               sort:list, # the columns to sort the rows by (a stable sort)
+              ) -> pd.DataFrame:
+    "An analysis's rows as a table: the leading columns first, the others after them by name."
+    df = pd.DataFrame(rows)
+    if len(df): df = df[[c for c in leading if c in df] + sorted(c for c in df if c not in leading)].sort_values(sort, kind='stable').reset_index(drop=True)
+    return df
+
+# %% ../nbs/05_transfer.ipynb #c022
 def drawn_training_images(train:ImageData, # the target's train split (in the trajectory's geometry)
                           n_per_class:int|None, # images per class each seed draws (None: all)
                           seeds:list, # the seeds whose draws are needed
@@ -172,7 +181,7 @@ def drawn_training_images(train:ImageData, # the target's train split (in the tr
     images = train.subset(drawn, key=f'{train.key}[drawn: {n_per_class} per class, seeds {sorted(set(seeds))}]')
     return images, {s: torch.searchsorted(drawn, i) for s, i in subsets.items()}
 
-# %% ../nbs/05_transfer.ipynb #c022
+# %% ../nbs/05_transfer.ipynb #c024
 @dataclass
 class TransferConfig:
     "What to measure on a target for every checkpoint."
@@ -191,7 +200,7 @@ class TransferConfig:
         if bad := [p for p in self.fe_protocols if p not in ('paper', 'converged')]: raise ValueError(f"fe_protocols {bad}: each must be 'paper' or 'converged'")
         if not self.seeds or len(set(self.seeds)) < len(self.seeds): raise ValueError(f'seeds={self.seeds} must be distinct, and at least one')
 
-# %% ../nbs/05_transfer.ipynb #c023
+# %% ../nbs/05_transfer.ipynb #c025
 def validation_split(labels:torch.Tensor, # (n,) class ids of one seed's drawn subset
                      fraction:float, # share of each class held out for validation
                      seed:int, # seeds which images are held out
@@ -199,7 +208,7 @@ def validation_split(labels:torch.Tensor, # (n,) class ids of one seed's drawn s
     "Positions `(fit, validation)` in a drawn subset: per class `round(fraction * n_c)` images (at least one stays to fit) validate."
     return stratified_holdout(labels, fraction, seed + 7919)  # its own stream: not the converged probe's L2 hold-out draw
 
-# %% ../nbs/05_transfer.ipynb #c025
+# %% ../nbs/05_transfer.ipynb #c027
 def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    target_train:ImageData, # the target's train split (subsets are drawn from it)
                    target_test:ImageData, # the target's test split
@@ -257,7 +266,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
     return df
 
-# %% ../nbs/05_transfer.ipynb #c035
+# %% ../nbs/05_transfer.ipynb #c037
 class Analysis(NamedTuple):
     "A registered analysis."
     fn: Callable # f(ctx: AnalysisContext, **options) -> {table name: DataFrame}
@@ -276,7 +285,7 @@ def register_analysis(name:str, # the name experiments use
     def _reg(f): ANALYSES[name] = Analysis(f, options, per_target, check); return f
     return _reg
 
-# %% ../nbs/05_transfer.ipynb #c036
+# %% ../nbs/05_transfer.ipynb #c038
 @dataclass
 class AnalysisContext:
     "What an analysis of a run receives: one target of the run."
@@ -303,7 +312,7 @@ class AnalysisContext:
         if self.target and 'target' in df: df = df[df.target == self.target].reset_index(drop=True)
         return df
 
-# %% ../nbs/05_transfer.ipynb #c037
+# %% ../nbs/05_transfer.ipynb #c039
 @register_analysis('transfer')
 def transfer_analysis(ctx:AnalysisContext) -> dict:
     "FE and FT of every checkpoint (`transfer_sweep`): the table `results`."

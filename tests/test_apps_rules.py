@@ -5,8 +5,8 @@ from inadequate_nb.core import RunLayout
 from inadequate_nb.data import ImageData, load_dataset
 from inadequate_nb.pretrain import PretrainConfig, pretrain
 from inadequate_nb.transfer import AnalysisContext
-from inadequate_nb.apps import (imprint_weights, draw_shots, recall_at_k, Vocabulary, build_vocabulary, RetrievalSplit,
-                                read_coco_captions, coco_retrieval, imprinting_analysis, retrieval_analysis, ImprintingConfig)
+from inadequate_nb.imprinting import imprint_weights, draw_shots, imprinting_analysis, ImprintingConfig
+from inadequate_nb.retrieval import recall_at_k, Vocabulary, build_vocabulary, RetrievalSplit, read_coco_captions, coco_retrieval, retrieval_analysis
 from inadequate_nb.selfsup import KeyQueue, momentum_update, info_nce_logits, MocoConfig, moco_analysis
 
 
