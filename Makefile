@@ -22,7 +22,7 @@ reproduce: $(STAMP)
 ## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest)
 test: $(STAMP)
 	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(paper|[_.].*)$$'
-	$(BIN)/pytest -q -rs tests
+	$(BIN)/pytest -q -rs --durations=10 tests
 
 export: $(STAMP)
 	$(BIN)/nbdev_export
