@@ -436,7 +436,7 @@ _ABSENT = object()
 def experiment_notebooks(e:Experiment) -> list[str]:
     "The paper notebooks the experiment draws, in order."
     if e.notebooks is not None: return list(e.notebooks)
-    return ['fig1_toy'] + (['fig2_grid'] if len(e.targets) > 1 else [])
+    return ['fig1_toy'] + (['fig2_grid'] if len(e.targets) > 1 else []) + ['claims']
 
 # %% ../nbs/11_experiments.ipynb #c044
 NOTEBOOK_ANALYSES = {'fig1_toy': ['transfer'], 'fig1_seeds': ['transfer'], 'fig2_grid': ['transfer'], 'fig2_datasets': ['transfer'],

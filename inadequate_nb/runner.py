@@ -251,7 +251,7 @@ def run_experiment(e:Experiment, # the experiment
         per_target = [a for a in e.analyses if ANALYSES[a].per_target]; per_run = [a for a in e.analyses if not ANALYSES[a].per_target]
         nbs = experiment_notebooks(e)
         each = [nb for nb in nbs if 'target' in notebook_parameters(nb)]
-        r.planned = 3 + len(present)*(1 + len(per_target)) + len(per_run) + len(each)*len(present) + len(nbs) - len(each) + ('claims' not in nbs)  # + the claims figure
+        r.planned = 3 + len(present)*(1 + len(per_target)) + len(per_run) + len(each)*len(present) + len(nbs) - len(each)
         source = r.step('load source', lambda: load_source(e, data_root, download)) if e.trajectory is None else None
         targets = {i: r.step(f'load {target_name(e.targets[i])}', lambda i=i: load_target(e, i, data_root, download)) for i in present}
         splits = {t.key: t for i in present for t in targets[i]} | ({s.key: s for s in source} if source is not None else {})
@@ -292,12 +292,10 @@ def notebook_stem(e:Experiment, target:str|None) -> str:
     return e.name if target is None or len(e.targets) == 1 else f'{e.name}-{target}'
 
 def run_notebooks(r:Run, targets:list):
-    "Execute the experiment's paper notebooks for the run `r` (its targets present: `targets`), then the claims figure of its `claims.csv`."
+    "Execute the experiment's paper notebooks for the run `r` (its targets present: `targets`)."
     e, lay = r.experiment, r.layout
     base = {'experiment': e.name, 'out_dir': notebook_path(lay.root)}
-    nbs = experiment_notebooks(e)
-    if 'claims' not in nbs and (lay.root/'claims.csv').is_file(): nbs.append('claims')  # every run that has claims draws them
-    for nb in nbs:
+    for nb in experiment_notebooks(e):
         if missing := missing_analyses(e, nb):
             r.steps.append({'step': f'notebook {nb}', 'result': f"left out: it draws the tables of {', '.join(missing)}, not run here", 'seconds': 0})
             print(f"[{e.name}] notebook {nb}: left out (it draws the tables of {', '.join(missing)}, which the experiment does not run)", flush=True)
