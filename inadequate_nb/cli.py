@@ -14,6 +14,7 @@ from .backbones import IMAGENET_MEAN, IMAGENET_STD
 from .importing import import_trajectory, export_trajectory
 from .distributed import distributed_pretrain
 from .assess import format_selection, model_table, model_agreement
+from .viz import markdown_table
 from .experiments import (ExperimentError, load_experiment, experiment_toml, experiment_from_dict, apply_override,
                                        preset_names, read_toml, experiment_file, target_name)
 from .runner import Run, SeedStudy, run_experiment, run_seed_study, load_source
@@ -162,8 +163,7 @@ def cmd_assess_models(a, state:dict) -> int:
     agreement = model_agreement(models)
     show = agreement[['score', 'mode', 'pearson_r', 'weighted_tau', 'kendall_tau', 'n']]
     print(f'{len(models)} models on {models.target.iloc[0]}\n')
-    print('| ' + ' | '.join(show.columns) + ' |\n|' + ' --- |' * len(show.columns))
-    for r in show.itertuples(index=False): print('| ' + ' | '.join(f'{v:.3f}' if isinstance(v, float) else str(v) for v in r) + ' |')
+    print(markdown_table(show, '.3f'), end='')
     if a.out:
         for name, df in (('models', models), ('agreement', agreement)):
             atomic_write(Path(f'{a.out}_{name}.csv'), lambda p, df=df: df.to_csv(p, index=False)); print(f'written: {a.out}_{name}.csv')
