@@ -172,6 +172,10 @@ def feature_components(features, # (N, D) features of one checkpoint on one subs
 # %% ../nbs/07_assess.ipynb #c026
 COMPONENT_COLUMNS = ['component'] + SCORE_COLUMNS
 
+def _feature_scores() -> list[str]:
+    "The names of the scores computed from features alone (those a spectral component can be scored with)."
+    return [n for n, s in SCORES.items() if s.needs == 'features']
+
 def component_scores(ctx:AnalysisContext, # the run, one target
                      scores:list|None=None, # feature score names (default: every feature score of SCORES)
                      seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
@@ -180,9 +184,8 @@ def component_scores(ctx:AnalysisContext, # the run, one target
                      batch_size:int=128, # rows per SVD batch
                     ) -> pd.DataFrame:
     "Every feature score of every checkpoint on each spectral component of each seed's FE training subset; resumable."
-    names = [n for n, s in SCORES.items() if s.needs == 'features'] if scores is None else list(scores)
-    if bad := [n for n in names if n not in SCORES or SCORES[n].needs != 'features']:
-        raise ValueError(f'{bad} are not feature scores; choose from {[n for n, s in SCORES.items() if s.needs == "features"]}')
+    feature = _feature_scores(); names = feature if scores is None else list(scores)
+    if bad := [n for n in names if n not in feature]: raise ValueError(f'{bad} are not feature scores; choose from {feature}')
     components = list(COMPONENTS) if components is None else list(components)
     seeds = list(ctx.transfer.seeds if seeds is None else seeds)
     train, subsets, train_key = _training_subsets(ctx, seeds)
@@ -231,7 +234,7 @@ def component_summary(agreement:pd.DataFrame, # the table of `component_agreemen
 # %% ../nbs/07_assess.ipynb #c030
 def _check_components(options:dict):
     "The named scores are feature scores and the components exist."
-    feature = [n for n, s in SCORES.items() if s.needs == 'features']
+    feature = _feature_scores()
     if bad := [n for n in options.get('scores') or [] if n not in feature]: raise ValueError(f'{bad} are not feature scores; choose from {feature}')
     if bad := [c for c in options.get('components') or [] if c not in COMPONENTS]: raise ValueError(f'unknown components {bad}; choose from {list(COMPONENTS)}')
 
