@@ -19,10 +19,12 @@ install: $(STAMP)
 reproduce: $(STAMP)
 	$(BIN)/inadequate-nb reproduce --preset $(PRESET) --out runs/$(PRESET) --publish figures/$(PRESET)
 
-## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest)
+## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest, one worker
+## per core; a test file's tests share a worker, as they share its fixtures)
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(1, min(4, os.cpu_count() or 1)))')
 test: $(STAMP)
-	$(BIN)/nbdev_test --n_workers 2 --skip_folder_re '^(paper|[_.].*)$$'
-	$(BIN)/pytest -q -rs --durations=10 tests
+	$(BIN)/nbdev_test --n_workers $(TEST_WORKERS) --skip_folder_re '^(paper|[_.].*)$$'
+	$(BIN)/pytest -q -rs --durations=10 -n $(TEST_WORKERS) --dist loadfile tests
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

@@ -7,6 +7,13 @@ SHARED_DATA = ROOT.parent/'shared'/'data'
 CLI = [str(Path(sys.executable).parent/'inadequate-nb')]  # the console script setup.py installs
 
 
+def pytest_configure(config):
+    "Under pytest-xdist (`make test` runs one worker per core) a worker and the runs it starts use one CPU thread each, not all cores."
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(v, '1')
+        import torch; torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
     "Each test session decodes image folders into its own cache, never into the user's."

@@ -120,24 +120,6 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
     assert 'pre-train: trained' in p.stdout and 'trained 30 epochs' not in p.stdout  # it continued, it did not start again
 
 
-def test_same_recipe_same_bytes(tmp_path):
-    "Two runs of the quick preset into two folders: every table, figure and executed notebook byte for byte."
-    for d in ('a', 'b'): cli('run', '--preset', 'quick', '--out', tmp_path/d, '--quiet')
-    files = sorted(p.relative_to(tmp_path/'a') for p in (tmp_path/'a').rglob('*')
-                   if p.is_file() and p.suffix in ('.csv', '.md', '.png', '.pdf', '.ipynb', '.toml') and p.name != 'REPORT.md')
-    assert len(files) > 15
-    from inadequate_nb.runner import notebook_path
-    same = lambda f: (tmp_path/'a'/f).read_bytes().replace(notebook_path(tmp_path/'a').encode(), b'OUT') == \
-                     (tmp_path/'b'/f).read_bytes().replace(notebook_path(tmp_path/'b').encode(), b'OUT')  # the notebooks name their folder
-    differ = [str(f) for f in files if not same(f)]
-    assert not differ, differ
-    ra, rb = ((tmp_path/d/'REPORT.md').read_text().splitlines() for d in ('a', 'b'))
-    other = [(x, y) for x, y in zip(ra, rb) if x != y and not (x.startswith('| ') or x.startswith('Total: '))]  # the steps' wall times
-    assert len(ra) == len(rb) and not other, other
-    ta, tb = (json.loads((tmp_path/d/'trajectory'/'manifest.json').read_text()) for d in ('a', 'b'))
-    assert [c['content_sha256'] for c in ta['checkpoints']] == [c['content_sha256'] for c in tb['checkpoints']]
-
-
 def test_data_changed_under_the_same_name_is_refused(tmp_path):
     "A target read from an image folder; one image edited after the run: its cached results would be of the old data."
     from PIL import Image
