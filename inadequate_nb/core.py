@@ -12,7 +12,8 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['seed_everything', 'default_device', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
            'read_json', 'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields',
-           'default_cache_dir', 'RunLayout', 'provenance']
+           'repository_folder', 'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir', 'RunLayout',
+           'provenance']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -130,11 +131,28 @@ def float_fields(obj, # a dataclass instance (changed in place)
     return obj
 
 # %% ../nbs/00_core.ipynb #c032
+def repository_folder(name:str, # a folder at the top of the repository: 'experiments', 'nbs/paper', ...
+                     ) -> Path:
+    "A folder of the repository this package is installed from; a missing one is an error that says how to install."
+    import inadequate_nb
+    d = Path(inadequate_nb.__file__).resolve().parent.parent/name
+    if not d.is_dir(): raise FileNotFoundError(f'{name} not found at {d}: install the package from a clone of the repository (pip install -e .)')
+    return d
+
+def experiments_dir() -> Path:
+    "The shipped experiment files, one per preset (`experiments/`)."
+    return repository_folder('experiments')
+
+def paper_notebooks_dir() -> Path:
+    "The paper notebooks, one per figure or table of the paper (`nbs/paper/`)."
+    return repository_folder('nbs/paper')
+
+# %% ../nbs/00_core.ipynb #c034
 def default_cache_dir() -> Path:
     "Cache shared between runs: `$INADEQUATE_NB_CACHE`, else `~/.cache/inadequate_nb`."
     return Path(os.environ.get('INADEQUATE_NB_CACHE', Path.home()/'.cache'/'inadequate_nb'))
 
-# %% ../nbs/00_core.ipynb #c033
+# %% ../nbs/00_core.ipynb #c035
 @dataclass
 class RunLayout:
     "The folders of one run: a trajectory, a feature cache, result rows, figures and executed notebooks."
@@ -153,7 +171,7 @@ class RunLayout:
     @property
     def notebooks(self) -> Path: return self.root/'notebooks'
 
-# %% ../nbs/00_core.ipynb #c036
+# %% ../nbs/00_core.ipynb #c038
 def provenance() -> dict:
     "Package, torch and Python versions and the CPU thread count, for result rows and reports."
     from inadequate_nb import __version__

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, difflib, inspect, json, re, tomllib, typing
 from pathlib import Path
 from dataclasses import dataclass, field, fields, asdict, is_dataclass, MISSING
-from .core import config_hash
+from .core import config_hash, experiments_dir, paper_notebooks_dir
 from .data import DATASETS
 from .models import ARCHITECTURES
 from .pretrain import PretrainConfig
@@ -19,9 +19,8 @@ import inadequate_nb.spectral, inadequate_nb.assess, inadequate_nb.imprinting, i
 # %% auto #0
 __all__ = ['NONE', 'NOTEBOOK_ANALYSES', 'SourceSpec', 'TargetSpec', 'Experiment', 'target_name', 'ExperimentError', 'check_value',
            'analysis_schema', 'check_analysis_options', 'notebook_parameters', 'experiment_from_dict', 'parse_value',
-           'apply_override', 'experiments_dir', 'preset_names', 'read_toml', 'experiment_file', 'load_experiment',
-           'experiment_dict', 'experiment_toml', 'recipe', 'recipe_hash', 'recipe_differences', 'experiment_notebooks',
-           'missing_analyses']
+           'apply_override', 'preset_names', 'read_toml', 'experiment_file', 'load_experiment', 'experiment_dict',
+           'experiment_toml', 'recipe', 'recipe_hash', 'recipe_differences', 'experiment_notebooks', 'missing_analyses']
 
 # %% ../nbs/11_experiments.ipynb #c005
 @dataclass
@@ -204,14 +203,10 @@ def _check_arch(path:str, arch:str, kwargs:dict):
     for k in kwargs:
         if k not in takes: raise _unknown(f'{path}.arch_kwargs', k, takes)
 
-def _paper_notebooks() -> Path:
-    import inadequate_nb
-    return Path(inadequate_nb.__file__).resolve().parent.parent/'nbs'/'paper'
-
 def notebook_parameters(name:str) -> dict:
     "Parameter name -> default (as source text) of the paper notebook `name`."
     import papermill
-    return {k: v['default'] for k, v in papermill.inspect_notebook(str(_paper_notebooks()/f'{name}.ipynb')).items()}
+    return {k: v['default'] for k, v in papermill.inspect_notebook(str(paper_notebooks_dir()/f'{name}.ipynb')).items()}
 
 # %% ../nbs/11_experiments.ipynb #c023
 def experiment_from_dict(d:dict, # the parsed TOML of an experiment file
@@ -266,7 +261,7 @@ def experiment_from_dict(d:dict, # the parsed TOML of an experiment file
         kw['analysis_options'][a] = {k: check_value(f'analysis_options.{a}.{k}', v, schema[k][0]) for k, v in o.items()}
         check_analysis_options(a, kw['analysis_options'][a])
     # notebooks and their parameters
-    folder = _paper_notebooks()
+    folder = paper_notebooks_dir()
     known_nbs = sorted(p.stem for p in folder.glob('*.ipynb')) if folder.is_dir() else []
     for i, nb in enumerate(kw.get('notebooks') or []):
         if nb not in known_nbs:
@@ -315,11 +310,6 @@ def apply_override(d:dict, # an experiment file's content (changed in place)
     return d
 
 # %% ../nbs/11_experiments.ipynb #c030
-def experiments_dir() -> Path:
-    "The folder of the shipped experiment files (`experiments/` of the repository this package is installed from)."
-    import inadequate_nb
-    return Path(inadequate_nb.__file__).resolve().parent.parent/'experiments'
-
 def preset_names() -> list[str]:
     "The names of the shipped presets."
     order = ['quick', 'toy', 'cifar-mnist', 'cifar-multi', 'paper-toy', 'paper-resnet50', 'paper-t2t']

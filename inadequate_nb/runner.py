@@ -8,7 +8,8 @@ import json, re, shutil, subprocess, sys, time, tomllib
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
-from .core import RunLayout, FolderLock, atomic_write, atomic_write_text, config_hash, file_sha256, provenance, read_json, tensors_sha256
+from .core import (RunLayout, FolderLock, atomic_write, atomic_write_text, config_hash, file_sha256, paper_notebooks_dir, provenance,
+                                 read_json, tensors_sha256)
 from .data import DATASETS, ImageData, load_dataset, per_class_subset, per_class_indices
 from .datasets import FILE_LISTS, image_files, dataset_status
 from .trajectory import Trajectory
@@ -20,10 +21,10 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
                                        experiment_notebooks, missing_analyses, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
-__all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory',
-           'paper_notebooks_dir', 'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run',
-           'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps', 'write_report',
-           'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'SeedStudy', 'run_seed_study']
+__all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory', 'notebook_path',
+           'run_notebook', 'merged_table', 'write_table', 'Run', 'check_run_folder', 'run_experiment', 'notebook_stem',
+           'run_notebooks', 'report_steps', 'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds',
+           'merge_seed_tables', 'SeedStudy', 'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -106,12 +107,6 @@ def run_trajectory(e:Experiment, # the experiment
     return Trajectory(layout.trajectory)
 
 # %% ../nbs/12_runner.ipynb #c013
-def paper_notebooks_dir() -> Path:
-    "The folder of the paper notebooks (`nbs/paper` of the repository this package is installed from)."
-    import inadequate_nb; d = Path(inadequate_nb.__file__).resolve().parent.parent/'nbs'/'paper'
-    if not d.is_dir(): raise FileNotFoundError(f'paper notebooks not found at {d}: install the package from a clone of the repository (pip install -e .)')
-    return d
-
 def notebook_path(folder:Path) -> str:
     "A run folder as the paper notebooks see it: relative to their folder (their working directory), so executed notebooks do not name the machine's paths."
     import os

@@ -19,7 +19,7 @@ from .probes import check_labelled, train_softmax_classifier, accuracy, logistic
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
-           'ResultStore', 'results_frame', 'tidy_table', 'drawn_training_images', 'TransferConfig', 'validation_split',
+           'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
            'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
@@ -153,21 +153,19 @@ RESULT_COLUMNS = ['target', 'source', 'target_train', 'target_test', 'arch', 'ep
                   'validation_accuracy', 'source_train_accuracy', 'source_test_accuracy', 'n_per_class', 'validation_fraction',
                   'params', 'seconds', 'package_version', 'torch_version', 'python_version', 'threads']
 
-def results_frame(rows:list[dict]) -> pd.DataFrame:
-    "Result rows as a DataFrame in a fixed column order, sorted by target, mode, epoch and seed."
-    df = pd.DataFrame(rows)
-    if not len(df): return df
-    df = df[[c for c in RESULT_COLUMNS if c in df] + sorted(c for c in df if c not in RESULT_COLUMNS)]
-    return df.sort_values([c for c in ('target', 'target_train', 'mode', 'epoch', 'seed') if c in df]).reset_index(drop=True)
-
 def tidy_table(rows:list[dict], # one dict per row
                leading:list, # the columns that come first, in this order (those present)
-               sort:list, # the columns to sort the rows by (a stable sort)
+               sort:list, # the columns to sort the rows by (a stable sort; those present)
               ) -> pd.DataFrame:
     "An analysis's rows as a table: the leading columns first, the others after them by name."
     df = pd.DataFrame(rows)
-    if len(df): df = df[[c for c in leading if c in df] + sorted(c for c in df if c not in leading)].sort_values(sort, kind='stable').reset_index(drop=True)
-    return df
+    if not len(df): return df
+    df = df[[c for c in leading if c in df] + sorted(c for c in df if c not in leading)]
+    return df.sort_values([c for c in sort if c in df], kind='stable').reset_index(drop=True)
+
+def results_frame(rows:list[dict]) -> pd.DataFrame:
+    "Result rows as a table (`results.csv`): `RESULT_COLUMNS` first, sorted by target, mode, epoch and seed."
+    return tidy_table(rows, RESULT_COLUMNS, ['target', 'target_train', 'mode', 'epoch', 'seed'])
 
 # %% ../nbs/05_transfer.ipynb #c022
 def drawn_training_images(train:ImageData, # the target's train split (in the trajectory's geometry)

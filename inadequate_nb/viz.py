@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
-from .core import atomic_write, atomic_write_text
+import tomllib
+from .core import atomic_write, atomic_write_text, paper_notebooks_dir
 from .statistics import best_checkpoint
 
 # %% auto #0
 __all__ = ['MODE_LABELS', 'read_table', 'check_parameters', 'summarise', 'best_epoch', 'chosen_epoch', 'save_figure',
-           'save_table', 'markdown_table', 'plot_accuracy_vs_epoch']
+           'save_table', 'markdown_table', 'paper_reported', 'findings_table', 'plot_accuracy_vs_epoch']
 
 # %% ../nbs/08_viz.ipynb #c005
 def read_table(out_dir:str|Path, # the run folder
@@ -91,6 +92,25 @@ def markdown_table(df:pd.DataFrame, floatfmt:str='.4f') -> str:
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/08_viz.ipynb #c023
+def paper_reported(item:str, # a figure or table of the paper: 'fig1', 'table1', 'table2', 'table3', 'table4', 'fig7'
+                  ) -> dict:
+    "What the paper reports for `item` (from `nbs/paper/reported.toml`, the one file that holds the paper's numbers)."
+    f = paper_notebooks_dir()/'reported.toml'
+    reported = tomllib.loads(f.read_text(encoding='utf-8'))
+    if item not in reported: raise KeyError(f"{f} has no [{item}]: it reports {', '.join(reported)}")
+    return reported[item]
+
+# %% ../nbs/08_viz.ipynb #c025
+def findings_table(rows:list[dict], # one dict per run (ours, then the paper's), keys are the columns
+                  ) -> pd.DataFrame:
+    "The findings table of a paper notebook: blank (not nan) where a row gives no number, epochs as integers."
+    df = pd.DataFrame(rows)
+    df = df.astype(object).where(df.notna(), '')
+    for c in [c for c in df if c.endswith('epoch') or c in ('proxy_selects', 'best_on_test')]:
+        df[c] = df[c].map(lambda v: v if v == '' else int(v))
+    return df
+
+# %% ../nbs/08_viz.ipynb #c028
 MODE_LABELS = {'fe_paper': 'FE (paper probe: Adam, fixed epochs)', 'fe_converged': 'FE (converged L-BFGS probe)',
                'ft': 'FT (whole network)', 'source': 'source test accuracy'}
 
