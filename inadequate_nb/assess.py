@@ -14,16 +14,16 @@ from .data import ImageData, to_geometry
 from .trajectory import Trajectory
 from .statistics import best_checkpoint
 from .spectral import batched_spectral_split
-from .scores import SCORES, _numpy, _as_features, _as_labels, rank_agreement
+from .scores import SCORES, SET_SCORES, SCORE_TERMS, score_value, _numpy, _as_features, _as_labels, rank_agreement
 from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, drawn_training_images,
                                     FineTuneConfig, fe_accuracy)
 
 # %% auto #0
-__all__ = ['SCORE_COLUMNS', 'COMPONENTS', 'COMPONENT_COLUMNS', 'source_probabilities', 'checkpoint_scores', 'score_checkpoints',
-           'score_agreement', 'seed_agreement', 'assess_analysis', 'feature_components', 'component_scores',
-           'component_agreement', 'component_summary', 'components_analysis', 'model_table', 'model_agreement',
-           'proxy_split', 'selection_regret', 'proxy_accuracies', 'selector_values', 'select_analysis',
-           'recommendation', 'format_selection']
+__all__ = ['SCORE_COLUMNS', 'COMPONENTS', 'COMPONENT_COLUMNS', 'source_probabilities', 'checkpoint_scores', 'score_names',
+           'with_set_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement', 'assess_analysis',
+           'feature_components', 'component_scores', 'component_agreement', 'component_summary', 'components_analysis',
+           'model_table', 'model_agreement', 'proxy_split', 'selection_regret', 'proxy_accuracies', 'selector_values',
+           'select_analysis', 'recommendation', 'format_selection']
 
 # %% ../nbs/07_assess.ipynb #c006
 def source_probabilities(logits, # (N, Cs) source-head logits
@@ -46,10 +46,10 @@ def checkpoint_scores(labels, # (N,) integer target class ids
     names = [n for n, s in SCORES.items() if given[s.needs] is not None] if names is None else list(names)
     if unknown := [n for n in names if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
     if missing := [n for n in names if given[SCORES[n].needs] is None]: raise ValueError(f'scores {missing} need the source probabilities: pass them')
-    out = {}
+    out, joint = {}, {}
     for n in names:
         t0 = time.perf_counter()
-        try: value, error = float(SCORES[n].fn(given[SCORES[n].needs], labels)), ''
+        try: value, error = score_value(SCORES[n], given[SCORES[n].needs], labels, joint), ''
         except ValueError as e:
             value, error = math.nan, str(e)
             warnings.warn(f'{n} rejected this checkpoint ({e}); recorded as NaN', RuntimeWarning)
@@ -65,15 +65,41 @@ def _training_subsets(ctx:AnalysisContext, seeds:list) -> tuple[ImageData, dict,
 
 SCORE_COLUMNS = ['epoch', 'checkpoint', 'seed', 'score', 'value', 'error', 'seconds', 'target_train', 'n_per_class', 'source_test_accuracy']
 
-# %% ../nbs/07_assess.ipynb #c013
+# %% ../nbs/07_assess.ipynb #c014
+def score_names(names:list|None, # the scores asked for (None: all of `allowed` and every set score they make)
+                allowed:list, # the per-checkpoint scores that may be computed
+               ) -> tuple[list, list]:
+    "The per-checkpoint scores to compute and the set scores to combine from them."
+    sets = [n for n, s in SET_SCORES.items() if all(t in allowed for t in s.terms)]
+    if names is None: return list(allowed), sets
+    if unknown := [n for n in names if n not in allowed and n not in sets]: raise ValueError(f'unknown scores {unknown}; choose from {list(allowed) + sets}')
+    asked = [n for n in names if n in sets]
+    return list(dict.fromkeys([n for n in names if n in allowed] + [t for n in asked for t in SET_SCORES[n].terms])), asked
+
+def with_set_scores(rows:pd.DataFrame, # score rows: score, epoch, value, error, seconds and the columns of `by`
+                    sets:list, # the set scores to add (names in SET_SCORES)
+                    by:list, # the columns of one comparison, e.g. ['seed'] (the checkpoints of one seed's subset)
+                   ) -> pd.DataFrame:
+    "The rows with those of each set score appended: per group of `by`, its value of every checkpoint from its terms' rows."
+    extra = []
+    for name in sets:
+        terms = SET_SCORES[name].terms
+        for _, g in rows[rows.score.isin(terms)].groupby(by, sort=False):
+            wide = g.pivot(index='epoch', columns='score', values='value').reindex(columns=list(terms))
+            first = g[g.score == terms[0]].set_index('epoch').loc[wide.index]
+            errors = g.groupby('epoch').error.agg(lambda e: '; '.join(x for x in e.fillna('').astype(str) if x))
+            extra.append(first.assign(score=name, value=SET_SCORES[name].fn(*(wide[t].to_numpy() for t in terms)),
+                                      seconds=g.groupby('epoch').seconds.sum(), error=errors).reset_index())
+    return pd.concat([rows, *extra], ignore_index=True)[list(rows.columns)] if extra else rows
+
+# %% ../nbs/07_assess.ipynb #c017
 def score_checkpoints(ctx:AnalysisContext, # the run
-                      scores:list|None=None, # score names (default: all of SCORES)
+                      scores:list|None=None, # score names (default: all of SCORES and SET_SCORES)
                       seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
-                      epochs:list|None=None, # checkpoints (default: all; a part lets several processes share the work)
+                      epochs:list|None=None, # checkpoints (default: all; a part lets several processes share the work, and has no set scores)
                      ) -> pd.DataFrame:
     "Every score of every checkpoint on each seed's FE training subset, read from the feature cache; resumable."
-    names = list(SCORES) if scores is None else list(scores)
-    if unknown := [n for n in names if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
+    names, sets = score_names(scores, list(SCORES))
     seeds = list(ctx.transfer.seeds if seeds is None else seeds)
     train, subsets, train_key = _training_subsets(ctx, seeds)
     for s in seeds: _as_labels(train.labels[subsets[s]]) # a label problem stops the run here, before any work
@@ -97,11 +123,11 @@ def score_checkpoints(ctx:AnalysisContext, # the run
                                                              source_test_accuracy=traj.entry(epoch)['source_test_accuracy']))
         rows += found.values()
     df = pd.DataFrame(rows)
-    df = df[SCORE_COLUMNS + sorted(c for c in df if c not in SCORE_COLUMNS)]
-    order = {n: i for i, n in enumerate(names)}
+    df = with_set_scores(df[SCORE_COLUMNS + sorted(c for c in df if c not in SCORE_COLUMNS)], sets if epochs is None else [], ['seed'])
+    order = {n: i for i, n in enumerate(names + sets)}
     return df.sort_values(['score', 'epoch', 'seed'], key=lambda c: c.map(order) if c.name == 'score' else c).reset_index(drop=True)
 
-# %% ../nbs/07_assess.ipynb #c015
+# %% ../nbs/07_assess.ipynb #c019
 def _agreement(values:pd.Series, accuracy:pd.Series) -> dict:
     "rank_agreement over the checkpoints (index: epoch) where both are finite; NaN when fewer than 3."
     both = pd.concat([values.rename('v'), accuracy.rename('a')], axis=1, join='inner').dropna()
@@ -122,7 +148,7 @@ def score_agreement(scores:pd.DataFrame, # score rows: score, epoch, seed, value
                                                                                   acc[acc.seed == seed].groupby('epoch').accuracy.mean())))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c018
+# %% ../nbs/07_assess.ipynb #c022
 def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                   ) -> pd.DataFrame:
     "Rank agreement between the accuracies of every pair of seeds over the checkpoints, per mode: the noise level of the ranking."
@@ -132,10 +158,10 @@ def seed_agreement(results:pd.DataFrame, # transfer results: mode, epoch, seed, 
         for a, b in itertools.combinations(sorted(per), 2): rows.append(dict(mode=mode, seed_a=a, seed_b=b, **_agreement(per[a], per[b])))
     return pd.DataFrame(rows, columns=['mode', 'seed_a', 'seed_b', 'pearson_r', 'pearson_p', 'kendall_tau', 'kendall_p', 'weighted_tau', 'n'])
 
-# %% ../nbs/07_assess.ipynb #c020
+# %% ../nbs/07_assess.ipynb #c024
 def _check_scores(options:dict):
     "Every score an experiment names exists."
-    if unknown := [n for n in options.get('scores') or [] if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
+    score_names(options.get('scores'), list(SCORES))
 
 @register_analysis('assess', check=_check_scores)
 def assess_analysis(ctx:AnalysisContext, # the run, one target
@@ -147,7 +173,7 @@ def assess_analysis(ctx:AnalysisContext, # the run, one target
     df = score_checkpoints(ctx, scores, seeds)
     return {'assess': df, 'assess_agreement': score_agreement(df, results), 'assess_seed_agreement': seed_agreement(results)}
 
-# %% ../nbs/07_assess.ipynb #c022
+# %% ../nbs/07_assess.ipynb #c026
 COMPONENTS = {'F': None, 'F_m': ('main', False), 'F_r': ('residual', False),
               'F_m_centred': ('main', True), 'F_r_centred': ('residual', True)} # name -> (part of the split, centred)
 
@@ -169,7 +195,7 @@ def feature_components(features, # (N, D) features of one checkpoint on one subs
         out[n] = getattr(splits[centre], part).numpy()
     return out
 
-# %% ../nbs/07_assess.ipynb #c026
+# %% ../nbs/07_assess.ipynb #c030
 COMPONENT_COLUMNS = ['component'] + SCORE_COLUMNS
 
 def _feature_scores() -> list[str]:
@@ -184,8 +210,7 @@ def component_scores(ctx:AnalysisContext, # the run, one target
                      batch_size:int=128, # rows per SVD batch
                     ) -> pd.DataFrame:
     "Every feature score of every checkpoint on each spectral component of each seed's FE training subset; resumable."
-    feature = _feature_scores(); names = feature if scores is None else list(scores)
-    if bad := [n for n in names if n not in feature]: raise ValueError(f'{bad} are not feature scores; choose from {feature}')
+    names, sets = score_names(scores, _feature_scores())
     components = list(COMPONENTS) if components is None else list(components)
     seeds = list(ctx.transfer.seeds if seeds is None else seeds)
     train, subsets, train_key = _training_subsets(ctx, seeds)
@@ -211,11 +236,11 @@ def component_scores(ctx:AnalysisContext, # the run, one target
                                                                        source_test_accuracy=traj.entry(epoch)['source_test_accuracy']))
         rows += found.values()
     df = pd.DataFrame(rows)
-    df = df[COMPONENT_COLUMNS + sorted(c for c in df if c not in COMPONENT_COLUMNS)]
-    order = {k: i for i, k in enumerate(names + components)}
+    df = with_set_scores(df[COMPONENT_COLUMNS + sorted(c for c in df if c not in COMPONENT_COLUMNS)], sets, ['seed', 'component'])
+    order = {k: i for i, k in enumerate(names + sets + components)}
     return df.sort_values(['component', 'score', 'epoch', 'seed'], key=lambda c: c.map(order) if c.name in ('score', 'component') else c).reset_index(drop=True)
 
-# %% ../nbs/07_assess.ipynb #c028
+# %% ../nbs/07_assess.ipynb #c032
 def component_agreement(rows:pd.DataFrame, # the rows of `component_scores`
                         results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                        ) -> pd.DataFrame:
@@ -231,11 +256,10 @@ def component_summary(agreement:pd.DataFrame, # the table of `component_agreemen
     m = m[[c for c in COMPONENTS if c in m]]
     return m.assign(follows=m.idxmax(axis=1, skipna=True).where(m.notna().any(axis=1), '')).reset_index()
 
-# %% ../nbs/07_assess.ipynb #c030
+# %% ../nbs/07_assess.ipynb #c034
 def _check_components(options:dict):
     "The named scores are feature scores and the components exist."
-    feature = _feature_scores()
-    if bad := [n for n in options.get('scores') or [] if n not in feature]: raise ValueError(f'{bad} are not feature scores; choose from {feature}')
+    score_names(options.get('scores'), _feature_scores())
     if bad := [c for c in options.get('components') or [] if c not in COMPONENTS]: raise ValueError(f'unknown components {bad}; choose from {list(COMPONENTS)}')
 
 @register_analysis('components', check=_check_components)
@@ -252,14 +276,14 @@ def components_analysis(ctx:AnalysisContext, # the run, one target
     agreement = component_agreement(df, results)
     return {'components': df, 'components_agreement': agreement, 'components_summary': component_summary(agreement)}
 
-# %% ../nbs/07_assess.ipynb #c032
+# %% ../nbs/07_assess.ipynb #c036
 def model_table(runs:list, # run folders, each with results.csv and assess.csv
                 target:str='', # the target ('': the runs' only target)
                 checkpoints:str='last', # 'last': each run's final checkpoint is one model; 'all': every checkpoint is
                ) -> pd.DataFrame:
     "One row per model (run x checkpoint): the mean test accuracy of each mode and the mean of each score over subsets."
     if checkpoints not in ('last', 'all'): raise ValueError(f"checkpoints={checkpoints!r} must be 'last' or 'all'")
-    rows, data = [], set()
+    rows, data, terms = [], set(), []
     for run in map(Path, runs):
         for name in ('results', 'assess'):
             if not (run/f'{name}.csv').is_file(): raise FileNotFoundError(f"{run} has no {name}.csv: run it with the analyses 'transfer' and 'assess' first")
@@ -275,19 +299,26 @@ def model_table(runs:list, # run folders, each with results.csv and assess.csv
             r = res[res.epoch == e]
             row = {'run': str(run), 'epoch': int(e), 'checkpoint': r.checkpoint.iloc[0], 'target': t}
             row |= {m: float(g.accuracy.mean()) for m, g in r[r['mode'] != 'source'].groupby('mode')}
-            row |= {n: float(g.value.mean()) for n, g in sc[sc.epoch == e].groupby('score', sort=False)}
-            rows.append(row)
+            here = sc[sc.epoch == e]
+            row |= {n: float(g.value.mean()) for n, g in here[~here.score.isin(SET_SCORES)].groupby('score', sort=False)}
+            terms.append(here[here.score.isin(SCORE_TERMS)].assign(model=len(rows))); rows.append(row)
     if len(data) > 1: raise ValueError(f'the runs transferred to different target data (training split, images per class, seeds): {sorted(data)}; compare runs of one target recipe')
-    return pd.DataFrame(rows)
+    models, terms = pd.DataFrame(rows), pd.concat(terms, ignore_index=True)
+    for name, s in SET_SCORES.items():  # a set score compares these models: recombined from its terms, per subset seed, then averaged
+        if len(terms) and set(s.terms) <= set(terms.score):
+            per_seed = [pd.Series(s.fn(*(w[t].to_numpy() for t in s.terms)), index=w.index)
+                        for _, g in terms.groupby('seed') for w in [g.pivot(index='model', columns='score', values='value')]]
+            models[name] = pd.concat(per_seed, axis=1).mean(axis=1).reindex(models.index)
+    return models
 
 def model_agreement(models:pd.DataFrame, # the table of `model_table`
                    ) -> pd.DataFrame:
     "Per score and transfer mode: Pearson r, Kendall's tau and weighted tau across the models (those with both values)."
     modes = [m for m in ('ft', 'fe_converged', 'fe_paper') if m in models]
-    rows = [dict(score=n, mode=m, **_agreement(models[n], models[m])) for n in SCORES if n in models for m in modes]
+    rows = [dict(score=n, mode=m, **_agreement(models[n], models[m])) for n in [*SCORES, *SET_SCORES] if n in models for m in modes]
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c036
+# %% ../nbs/07_assess.ipynb #c040
 def proxy_split(labels, # (n,) class ids of a training subset
                 fraction:float=0.25, # per class, the fraction that trains the proxy
                 seed:int=0, # seeds the split
@@ -304,7 +335,7 @@ def proxy_split(labels, # (n,) class ids of a training subset
         fit.append(idx[:k]); held.append(idx[k:])
     return torch.cat(fit).sort().values, torch.cat(held).sort().values
 
-# %% ../nbs/07_assess.ipynb #c038
+# %% ../nbs/07_assess.ipynb #c042
 def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher: better); optional kind
                      results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                      modes:list|None=None, # modes to judge against (default: all but 'source')
@@ -330,7 +361,7 @@ def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher
                              kendall_tau=ag['kendall_tau'], weighted_tau=ag['weighted_tau'], n_checkpoints=ag['n']))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c042
+# %% ../nbs/07_assess.ipynb #c046
 @torch.no_grad()
 def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cpu', batch_size:int=512) -> float:
     "Top-1 accuracy of `model` on `data`, batches moved to `device`."
@@ -339,7 +370,7 @@ def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cp
         correct += (model(data.images[i:i + batch_size].to(device)).argmax(1).cpu() == data.labels[i:i + batch_size]).sum().item()
     return correct / len(data)
 
-# %% ../nbs/07_assess.ipynb #c043
+# %% ../nbs/07_assess.ipynb #c047
 def proxy_accuracies(ctx:AnalysisContext, # the run
                      fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                      ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
@@ -375,21 +406,21 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c044
+# %% ../nbs/07_assess.ipynb #c048
 def selector_values(ctx:AnalysisContext, # the run
                     proxies:pd.DataFrame, # rows of `proxy_accuracies`
                     scores:pd.DataFrame, # rows of `score_checkpoints`
                    ) -> pd.DataFrame:
-    "Every selector's value of every checkpoint and seed: the proxies, the scores and the two baselines."
+    "Every selector's value of every checkpoint and seed: the proxies, the scores (not NCTI's terms, only NCTI) and the two baselines."
     seeds = sorted(set(proxies.seed) | set(scores.seed)); traj = ctx.trajectory
     base = pd.DataFrame([{'epoch': e, 'seed': s, 'source_accuracy': traj.entry(e)['source_test_accuracy']} for e in traj.epochs for s in seeds])
     parts = [proxies.assign(kind='proxy')[['selector', 'kind', 'epoch', 'seed', 'value']],
-             scores.rename(columns={'score': 'selector'}).assign(kind='score')[['selector', 'kind', 'epoch', 'seed', 'value']],
+             scores[~scores.score.isin(SCORE_TERMS)].rename(columns={'score': 'selector'}).assign(kind='score')[['selector', 'kind', 'epoch', 'seed', 'value']],
              base.assign(selector='last_checkpoint', kind='baseline', value=base.epoch.astype(float))[['selector', 'kind', 'epoch', 'seed', 'value']],
              base.assign(selector='source_accuracy', kind='baseline', value=base.source_accuracy)[['selector', 'kind', 'epoch', 'seed', 'value']]]
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/07_assess.ipynb #c045
+# %% ../nbs/07_assess.ipynb #c049
 def _check_select(options:dict):
     "The selection's options that cannot work, caught before any work."
     _check_scores(options)
@@ -412,7 +443,7 @@ def select_analysis(ctx:AnalysisContext, # the run, one target
     values = selector_values(ctx, proxies, score_checkpoints(ctx, scores, seeds))
     return {'selection_values': values, 'selection': selection_regret(values, results)}
 
-# %% ../nbs/07_assess.ipynb #c047
+# %% ../nbs/07_assess.ipynb #c051
 def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
                    fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
                   ) -> dict[str, dict]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 import numpy as np, pandas as pd
+from .scores import SCORE_TERMS
 from .statistics import (assess_statement, corrected_gains, trend_taus, rank_taus, ceiling_taus, score_verdict,
                                       hierarchical_bootstrap, interval, sign_flip_p, best_checkpoint, VERDICTS)
 
@@ -107,7 +108,7 @@ def score_claims(scores:pd.DataFrame, # the assess table (of one target): score,
     ceil = ceiling_taus(ft) if len(ft) else pd.DataFrame(columns=['run', 'subset', 'value'])
     ceil = ceil.dropna(subset=['value'])
     rows = []
-    for name, s in sc.groupby('score', sort=False):
+    for name, s in sc[~sc.score.isin(SCORE_TERMS)].groupby('score', sort=False): # NCTI's terms are parts of a score, not scores
         statement = f'{name} fails to rank the checkpoints by FT accuracy'
         statistic = "Kendall tau of the score against FT accuracy minus the FT noise ceiling (two FT seeds' tau)"
         if not len(ceil):
