@@ -318,7 +318,7 @@ def model_agreement(models:pd.DataFrame, # the table of `model_table`
     rows = [dict(score=n, mode=m, **_agreement(models[n], models[m])) for n in [*SCORES, *SET_SCORES] if n in models for m in modes]
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c040
+# %% ../nbs/07_assess.ipynb #c042
 def proxy_split(labels, # (n,) class ids of a training subset
                 fraction:float=0.25, # per class, the fraction that trains the proxy
                 seed:int=0, # seeds the split
@@ -335,7 +335,7 @@ def proxy_split(labels, # (n,) class ids of a training subset
         fit.append(idx[:k]); held.append(idx[k:])
     return torch.cat(fit).sort().values, torch.cat(held).sort().values
 
-# %% ../nbs/07_assess.ipynb #c042
+# %% ../nbs/07_assess.ipynb #c044
 def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher: better); optional kind
                      results:pd.DataFrame, # transfer results: mode, epoch, seed, accuracy
                      modes:list|None=None, # modes to judge against (default: all but 'source')
@@ -361,7 +361,7 @@ def selection_regret(values:pd.DataFrame, # selector, epoch, seed, value (higher
                              kendall_tau=ag['kendall_tau'], weighted_tau=ag['weighted_tau'], n_checkpoints=ag['n']))
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c046
+# %% ../nbs/07_assess.ipynb #c048
 @torch.no_grad()
 def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cpu', batch_size:int=512) -> float:
     "Top-1 accuracy of `model` on `data`, batches moved to `device`."
@@ -370,7 +370,7 @@ def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cp
         correct += (model(data.images[i:i + batch_size].to(device)).argmax(1).cpu() == data.labels[i:i + batch_size]).sum().item()
     return correct / len(data)
 
-# %% ../nbs/07_assess.ipynb #c047
+# %% ../nbs/07_assess.ipynb #c049
 def proxy_accuracies(ctx:AnalysisContext, # the run
                      fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                      ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
@@ -406,7 +406,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/07_assess.ipynb #c048
+# %% ../nbs/07_assess.ipynb #c050
 def selector_values(ctx:AnalysisContext, # the run
                     proxies:pd.DataFrame, # rows of `proxy_accuracies`
                     scores:pd.DataFrame, # rows of `score_checkpoints`
@@ -420,7 +420,7 @@ def selector_values(ctx:AnalysisContext, # the run
              base.assign(selector='source_accuracy', kind='baseline', value=base.source_accuracy)[['selector', 'kind', 'epoch', 'seed', 'value']]]
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/07_assess.ipynb #c049
+# %% ../nbs/07_assess.ipynb #c051
 def _check_select(options:dict):
     "The selection's options that cannot work, caught before any work."
     _check_scores(options)
@@ -443,7 +443,7 @@ def select_analysis(ctx:AnalysisContext, # the run, one target
     values = selector_values(ctx, proxies, score_checkpoints(ctx, scores, seeds))
     return {'selection_values': values, 'selection': selection_regret(values, results)}
 
-# %% ../nbs/07_assess.ipynb #c051
+# %% ../nbs/07_assess.ipynb #c053
 def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
                    fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
                   ) -> dict[str, dict]:

@@ -4,7 +4,7 @@ from dataclasses import replace
 import numpy as np, pandas as pd, pytest, torch
 import inadequate_nb.transfer as transfer
 from inadequate_nb.assess import assess_analysis, source_probabilities
-from inadequate_nb.scores import SCORES, logme, leep
+from inadequate_nb.scores import SCORES, SET_SCORES, SCORE_TERMS, logme, leep
 from inadequate_nb.cli import main
 from inadequate_nb.core import RunLayout
 from inadequate_nb.data import load_dataset, per_class_indices, to_geometry
@@ -14,7 +14,8 @@ from inadequate_nb.runner import run_experiment
 from conftest import assert_drawn
 
 PRESET = load_experiment('quick', ['name="assess-test"'])
-SELECTORS = {'proxy_fe', 'proxy_ft', 'last_checkpoint', 'source_accuracy'} | set(SCORES)
+ALL_SCORES = list(SCORES) + list(SET_SCORES)  # NCTI's terms are rows of their own, and NCTI combines them over the checkpoints
+SELECTORS = {'proxy_fe', 'proxy_ft', 'last_checkpoint', 'source_accuracy'} | set(ALL_SCORES) - SCORE_TERMS
 
 
 def _run(out, mp):
@@ -45,12 +46,12 @@ def test_tables_and_figures(run):
     assert r.failures == []
     scores, results = pd.read_csv(out/'assess.csv'), pd.read_csv(out/'results.csv')
     epochs, seeds = sorted(results.epoch.unique()), PRESET.transfer.seeds
-    assert len(scores) == len(epochs)*len(seeds)*len(SCORES)
-    assert set(scores.score) == set(SCORES) and sorted(scores.epoch.unique()) == epochs and sorted(scores.seed.unique()) == seeds
+    assert len(scores) == len(epochs)*len(seeds)*len(ALL_SCORES)
+    assert set(scores.score) == set(ALL_SCORES) and sorted(scores.epoch.unique()) == epochs and sorted(scores.seed.unique()) == seeds
     assert np.isfinite(scores.value).all() and scores.error.isna().all()
     agreement = pd.read_csv(out/'assess_agreement.csv', dtype={'seed': str})
     means = agreement[agreement.seed == 'mean']
-    assert set(means['mode']) == {'fe_paper', 'fe_converged', 'ft'} and len(means) == 3*len(SCORES) and (means.n == len(epochs)).all()
+    assert set(means['mode']) == {'fe_paper', 'fe_converged', 'ft'} and len(means) == 3*len(ALL_SCORES) and (means.n == len(epochs)).all()
     seed_ag = pd.read_csv(out/'assess_seed_agreement.csv')  # pairs of seeds: FE has 2 seeds, FT (ft_seeds=1) none
     assert set(seed_ag['mode']) == {'fe_paper', 'fe_converged'} and len(seed_ag) == 2 and (seed_ag.n == len(epochs)).all()
     sel = pd.read_csv(out/'selection.csv')
@@ -155,7 +156,7 @@ def test_diverged_checkpoint_gets_nan_scores_and_the_reason(run, tmp_path):
     with pytest.warns(RuntimeWarning, match='recorded as NaN'):
         tables = assess_analysis(ctx)
     df = tables['assess']
-    bad = df[df.epoch == e]; feature_scores = [n for n, s in SCORES.items() if s.needs == 'features']
+    bad = df[df.epoch == e]; feature_scores = [n for n, s in SCORES.items() if s.needs == 'features'] + list(SET_SCORES)
     assert bad[bad.score.isin(feature_scores)].value.isna().all() and bad[bad.score.isin(feature_scores)].error.str.contains('NaN').all()
     assert np.isfinite(bad[~bad.score.isin(feature_scores)].value).all() and np.isfinite(df[df.epoch != e].value).all()
     ag = tables['assess_agreement'].astype({'seed': str})
@@ -175,7 +176,7 @@ def test_components(run):
     from inadequate_nb.assess import COMPONENTS
     out, r, _ = run
     rows, scores = pd.read_csv(out/'components.csv'), pd.read_csv(out/'assess.csv')
-    feature = [n for n, s in SCORES.items() if s.needs == 'features']
+    feature = [n for n, s in SCORES.items() if s.needs == 'features'] + list(SET_SCORES)
     epochs, seeds = sorted(scores.epoch.unique()), PRESET.transfer.seeds
     assert len(rows) == len(epochs)*len(seeds)*len(COMPONENTS)*len(feature) and set(rows.score) == set(feature)
     key = ['score', 'epoch', 'seed']
