@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd, torch
 from .models import CheckpointError
 from .core import atomic_write
+from .executors import EXECUTORS, executor
 from .datasets import datasets_table, image_files, FILE_LISTS
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
 from .importing import import_trajectory, export_trajectory
@@ -31,6 +32,19 @@ def _data_options(p:argparse.ArgumentParser):
     p.add_argument('--device', help="cpu, cuda, ... (default: the experiment's device if present, else cpu)")
     p.add_argument('--quiet', action='store_true', help='no progress bars')
 
+def _executor_options(p:argparse.ArgumentParser):
+    p.add_argument('--executor', default='inprocess',
+                   help=f"who runs the transfer sweep's jobs: {', '.join(EXECUTORS)} (this process, the default; local processes; a Ray cluster)")
+    p.add_argument('--workers', type=int, help='worker processes (processes: default 2; ray without --address: default all cores)')
+    p.add_argument('--address', help="a Ray cluster to join, e.g. 'auto' or HOST:PORT (default: start a local one)")
+    p.add_argument('--gpus-per-job', type=float, default=0., help='GPUs each Ray job takes (0.125: eight jobs share one GPU)')
+
+def _executor(a, e) -> object:
+    "The executor the arguments ask for; its workers use the recipe's CPU threads when it fixes them (so results do not change)."
+    if a.workers is not None and a.workers < 1: raise ValueError(f'--workers {a.workers}: give at least 1')
+    if a.executor != 'ray' and (a.address or a.gpus_per_job): raise ValueError('--address and --gpus-per-job are options of --executor ray')
+    return executor(a.executor, a.workers, a.address, e.threads, a.gpus_per_job)
+
 def _experiment_options(p:argparse.ArgumentParser, file:bool=True):
     if file: p.add_argument('file', nargs='?', help='an experiment file (.toml), or the name of a preset')
     p.add_argument('--preset', help=f"a shipped experiment: {', '.join(preset_names())}")
@@ -42,10 +56,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument('--debug', action='store_true', help='show tracebacks instead of one-line errors')
     sub = ap.add_subparsers(dest='command', required=True)
     r = sub.add_parser('run', help='run an experiment file or preset: pre-training, analyses per target, notebooks, report')
-    _experiment_options(r); _data_options(r)
+    _experiment_options(r); _data_options(r); _executor_options(r)
     r.add_argument('--out', help='run folder (default runs/NAME)'); r.add_argument('--publish', help='also copy figures, tables and the report here')
     rp = sub.add_parser('reproduce', help='run a preset (as `make reproduce` does)')
-    _experiment_options(rp, file=False); _data_options(rp)
+    _experiment_options(rp, file=False); _data_options(rp); _executor_options(rp)
     rp.add_argument('--out', help='run folder (default runs/NAME)'); rp.add_argument('--publish', help='also copy figures, tables and the report here')
     rp.add_argument('--pretrain-seed', type=int, help='another pre-training seed (the run is named NAME-seedN)')
     rp.add_argument('--analyses', help="comma-separated analyses to run instead of the experiment's (e.g. transfer)")
@@ -116,7 +130,7 @@ def _report_run(r:Run, out) -> int:
 
 def cmd_run(a, state:dict) -> int:
     e = chosen_experiment(a); out = a.out or f'runs/{e.name}'
-    state['run'] = r = Run(e, Path(out), a.data_root, a.download, a.device, not a.quiet)
+    state['run'] = r = Run(e, Path(out), a.data_root, a.download, a.device, not a.quiet, _executor(a, e))
     run_experiment(e, out, a.data_root, a.download, a.device, not a.quiet, a.publish, run=r)
     return _report_run(r, out)
 

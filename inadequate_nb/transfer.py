@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, NamedTuple
 import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
+from .executors import InProcess, JobFailure
 from .core import atomic_torch_save, atomic_write_json, config_hash, float_fields, seed_everything, provenance, tensors_sha256, RunLayout
 from .data import ImageData, augment_batch, per_class_indices, to_geometry, to_device
 from .models import penultimate_features
@@ -20,7 +21,8 @@ from .probes import check_labelled, train_softmax_classifier, accuracy, logistic
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
            'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
-           'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
+           'SweepInputs', 'transfer_job', 'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext',
+           'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -206,7 +208,47 @@ def validation_split(labels:torch.Tensor, # (n,) class ids of one seed's drawn s
     "Positions `(fit, validation)` in a drawn subset: per class `round(fraction * n_c)` images (at least one stays to fit) validate."
     return stratified_holdout(labels, fraction, seed + 7919)  # its own stream: not the converged probe's L2 hold-out draw
 
-# %% ../nbs/05_transfer.ipynb #c027
+# %% ../nbs/05_transfer.ipynb #c028
+@dataclass
+class SweepInputs:
+    "What every job of one sweep reads (sent once to each worker): the checkpoints, the drawn images and each seed's split."
+    trajectory: Trajectory
+    fe_train: ImageData # the images some seed draws, in the trajectory's geometry
+    test: ImageData
+    parts: dict # seed -> (positions in fe_train that train, positions that validate or None)
+    config: TransferConfig
+    features: Path # the feature cache folder
+    device: str = 'cpu'
+
+_LOADED: dict = {} # (trajectory folder, epoch) -> network: the last checkpoint this process loaded
+
+def _checkpoint(trajectory:Trajectory, epoch:int) -> torch.nn.Module:
+    key = (str(trajectory.path), epoch)
+    if key not in _LOADED: _LOADED.clear(); _LOADED[key] = trajectory.load(epoch)
+    return _LOADED[key]
+
+def transfer_job(job:tuple, # (epoch, mode, seed)
+                 inputs:SweepInputs, # what every job of the sweep reads
+                ) -> dict:
+    "One job of a sweep: the accuracy (test and validation) of one mode of one checkpoint on one seed's subset."
+    (epoch, mode, seed), cfg, t0 = job, inputs.config, time.time()
+    fit, val = inputs.parts[seed]; val_acc, extra = float('nan'), {}
+    traj, fe_train, test = inputs.trajectory, inputs.fe_train, inputs.test
+    if mode == 'source':
+        acc = traj.entry(epoch)['source_test_accuracy']
+    elif mode.startswith('fe_'):
+        model, cache = _checkpoint(traj, epoch), FeatureCache(inputs.features, inputs.device)
+        tr, te = cache.get(traj, epoch, fe_train, model), cache.get(traj, epoch, test, model)
+        r = fe_accuracy(tr['features'][fit], tr['labels'][fit], te['features'], te['labels'], mode[3:], seed, epochs=cfg.fe_epochs,
+                        validation=None if val is None else (tr['features'][val], tr['labels'][val]))
+        acc, val_acc, extra = r.pop('accuracy'), r.pop('validation_accuracy', float('nan')), r
+    else:
+        tuned = fine_tune(_checkpoint(traj, epoch), fe_train.subset(fit), cfg.ft, seed, inputs.device)
+        acc = source_accuracy(tuned, test)
+        if val is not None: val_acc = source_accuracy(tuned, fe_train.subset(val))
+    return dict(accuracy=acc, validation_accuracy=val_acc, extra=extra, seconds=round(time.time() - t0, 3), threads=torch.get_num_threads())
+
+# %% ../nbs/05_transfer.ipynb #c029
 def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    target_train:ImageData, # the target's train split (subsets are drawn from it)
                    target_test:ImageData, # the target's test split
@@ -215,10 +257,11 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    epochs:list|None=None, # checkpoints to evaluate (default: all)
                    device:str|torch.device='cpu',
                    progress:bool=True,
+                   executor=None, # who runs the jobs (`executors.executor(...)`; default: this process)
                   ) -> pd.DataFrame:
     "FE and FT accuracy of every checkpoint on a target; resumable; returns the results table."
     train, test = (to_geometry(d, *trajectory.geometry) for d in (target_train, target_test))
-    cache, store = FeatureCache(layout.features, device), ResultStore(layout.rows)
+    store = ResultStore(layout.rows)
     epochs = trajectory.epochs if epochs is None else epochs
     ft_at = set(epochs if config.ft_checkpoints is None else config.ft_checkpoints)
     if missing := sorted(ft_at - set(trajectory.epochs)):
@@ -233,38 +276,35 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
         if not config.validation_fraction: parts[s] = (subsets[s], None); continue
         fit, val = validation_split(fe_train.labels[subsets[s]], config.validation_fraction, s)
         parts[s] = (subsets[s][fit], subsets[s][val])
-    bar = tqdm(jobs, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
-    models, rows, computed = {}, [], 0
-    for epoch, mode, seed in bar:
-        sha = trajectory.identity(epoch)
-        params = {'fe_paper': {'epochs': config.fe_epochs}, 'fe_converged': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
-        key = dict(checkpoint=sha, target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params)
-        if config.validation_fraction: key['validation_fraction'] = config.validation_fraction
-        if (row := store.get(key)) is not None: rows.append(row); continue
-        bar.set_postfix(epoch=epoch, mode=mode, seed=seed); t0 = time.time(); computed += 1
-        fit, val = parts[seed]; val_acc, extra = float('nan'), {}
-        if mode == 'source':
-            acc = trajectory.entry(epoch)['source_test_accuracy']
-        elif mode.startswith('fe_'):
-            if epoch not in models: models = {epoch: trajectory.load(epoch)}
-            tr, te = cache.get(trajectory, epoch, fe_train, models[epoch]), cache.get(trajectory, epoch, test, models[epoch])
-            r = fe_accuracy(tr['features'][fit], tr['labels'][fit], te['features'], te['labels'], mode[3:], seed, epochs=config.fe_epochs,
-                            validation=None if val is None else (tr['features'][val], tr['labels'][val]))
-            acc, val_acc, extra = r.pop('accuracy'), r.pop('validation_accuracy', float('nan')), r
-        else:
-            if epoch not in models: models = {epoch: trajectory.load(epoch)}
-            tuned = fine_tune(models[epoch], fe_train.subset(fit), config.ft, seed, device)
-            acc = source_accuracy(tuned, test)
-            if val is not None: val_acc = source_accuracy(tuned, fe_train.subset(val))
-        rows.append(store.put(key, dict(base, epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, accuracy=acc, validation_accuracy=val_acc,
-                            source_test_accuracy=trajectory.entry(epoch)['source_test_accuracy'],
-                            source_train_accuracy=trajectory.entry(epoch)['source_train_accuracy'],
-                            params=json.dumps(dict(params, **extra), sort_keys=True), seconds=round(time.time() - t0, 3))))
+    params = lambda mode: {'fe_paper': {'epochs': config.fe_epochs}, 'fe_converged': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
+    def key(job):
+        epoch, mode, seed = job
+        k = dict(checkpoint=trajectory.identity(epoch), target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params(mode))
+        return k | ({'validation_fraction': config.validation_fraction} if config.validation_fraction else {})
+    rows, todo = [], []
+    for job in jobs:
+        if (row := store.get(key(job))) is not None: rows.append(row)
+        else: todo.append(job)
+    inputs = SweepInputs(trajectory, fe_train, test, parts, config, Path(layout.features), str(device))
+    failures = []
+    bar = tqdm(total=len(todo), desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
+    for (epoch, mode, seed), out in (executor or InProcess()).run(transfer_job, todo, inputs):
+        bar.update(); bar.set_postfix(epoch=epoch, mode=mode, seed=seed)
+        if isinstance(out, JobFailure): failures.append(out); continue
+        e = trajectory.entry(epoch)
+        rows.append(store.put(key((epoch, mode, seed)), dict(base, epoch=epoch, checkpoint=trajectory.identity(epoch)[:16], mode=mode, seed=seed,
+                              accuracy=out['accuracy'], validation_accuracy=out['validation_accuracy'], source_test_accuracy=e['source_test_accuracy'],
+                              source_train_accuracy=e['source_train_accuracy'], params=json.dumps(dict(params(mode), **out['extra']), sort_keys=True),
+                              seconds=out['seconds'], threads=out['threads'])))
+    bar.close()
+    if failures:
+        shown = '; '.join(f'{f.job}: {f.error}' for f in failures[:3]) + (f'; and {len(failures) - 3} more' if len(failures) > 3 else '')
+        raise RuntimeError(f'{len(failures)} of {len(todo)} transfer jobs failed ({shown}); the other rows are stored: run again to retry these')
     df = results_frame(rows)
-    df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
+    df.attrs['computed'] = len(todo) # rows computed by this call (the others were on disk)
     return df
 
-# %% ../nbs/05_transfer.ipynb #c037
+# %% ../nbs/05_transfer.ipynb #c039
 class Analysis(NamedTuple):
     "A registered analysis."
     fn: Callable # f(ctx: AnalysisContext, **options) -> {table name: DataFrame}
@@ -283,7 +323,7 @@ def register_analysis(name:str, # the name experiments use
     def _reg(f): ANALYSES[name] = Analysis(f, options, per_target, check); return f
     return _reg
 
-# %% ../nbs/05_transfer.ipynb #c038
+# %% ../nbs/05_transfer.ipynb #c040
 @dataclass
 class AnalysisContext:
     "What an analysis of a run receives: one target of the run."
@@ -297,6 +337,7 @@ class AnalysisContext:
     device: str = 'cpu'
     progress: bool = True
     data_root: str|None = None # root of real datasets, for analyses that load more data
+    executor: object = None # who runs the transfer sweep's jobs (`executors.executor(...)`; None: this process)
     @property
     def results(self) -> pd.DataFrame|None: return self.tables.get('results')
     def table(self, name:str, # a table of an earlier analysis ('results', 'spectral', ...)
@@ -310,8 +351,9 @@ class AnalysisContext:
         if self.target and 'target' in df: df = df[df.target == self.target].reset_index(drop=True)
         return df
 
-# %% ../nbs/05_transfer.ipynb #c039
+# %% ../nbs/05_transfer.ipynb #c041
 @register_analysis('transfer')
 def transfer_analysis(ctx:AnalysisContext) -> dict:
     "FE and FT of every checkpoint (`transfer_sweep`): the table `results`."
-    return {'results': transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device, progress=ctx.progress)}
+    return {'results': transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device,
+                                      progress=ctx.progress, executor=ctx.executor)}

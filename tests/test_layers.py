@@ -7,7 +7,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT/'inadequate_nb'
 LAYERS = {  # 0 core; 1 data and models; 2 science (and the formatting the notebooks share); 3 training; 4 analyses; 5 experiments; 6 runner; 7 command line
-    'core': 0, 'data': 1, 'datasets': 1, 'models': 1, 'backbones': 1, 'probes': 2, 'statistics': 2, 'scores': 2, 'viz': 2,
+    'core': 0, 'executors': 0, 'data': 1, 'datasets': 1, 'models': 1, 'backbones': 1, 'probes': 2, 'statistics': 2, 'scores': 2, 'viz': 2,
     'trajectory': 3, 'pretrain': 3, 'distributed': 3, 'importing': 3,
     'transfer': 4, 'spectral': 4, 'assess': 4, 'imprinting': 4, 'retrieval': 4, 'selfsup': 4, 'claims': 4,
     'experiments': 5, 'runner': 6, 'cli': 7,

@@ -1,0 +1,30 @@
+"""The transfer sweep on every executor: the quick preset's results.csv is byte for byte the in-process one, whether its
+jobs ran here, in two local processes or on a local two-worker Ray cluster; a bad executor option is one line and exit 2."""
+import pytest
+from conftest import cli
+
+TRANSFER_ONLY = ['--set', 'analyses=["transfer"]', '--set', 'notebooks=[]', '--quiet']
+
+
+@pytest.fixture(scope='module')
+def in_process(tmp_path_factory):
+    out = tmp_path_factory.mktemp('inprocess')
+    cli('run', '--preset', 'quick', *TRANSFER_ONLY, '--out', out)
+    return out
+
+
+@pytest.mark.parametrize('backend', [['--executor', 'processes', '--workers', '2'], ['--executor', 'ray', '--workers', '2']], ids=['processes', 'ray'])
+def test_same_results_as_in_process(in_process, tmp_path, backend):
+    p = cli('run', '--preset', 'quick', *TRANSFER_ONLY, *backend, '--out', tmp_path/'run')
+    assert '18 rows computed' in p.stdout  # every job ran on the executor, none was reused
+    assert (tmp_path/'run'/'results.csv').read_bytes() == (in_process/'results.csv').read_bytes()
+    again = cli('run', '--preset', 'quick', *TRANSFER_ONLY, *backend, '--out', tmp_path/'run')
+    assert '0 rows computed, 18 reused' in again.stdout  # the rows landed in the result store: a rerun reuses them
+
+
+@pytest.mark.parametrize('args, says', [(['--executor', 'dask'], "unknown executor 'dask'; choose from inprocess, processes, ray"), (['--workers', '0', '--executor', 'processes'], 'give at least 1'),
+                                        (['--address', 'auto'], 'options of --executor ray')])
+def test_bad_executor_options(tmp_path, args, says):
+    p = cli('run', '--preset', 'quick', *TRANSFER_ONLY, *args, '--out', tmp_path/'run', check=False)
+    assert p.returncode == 2 and says in p.stderr and p.stderr.strip().count('\n') == 0, p.stderr
+    assert not (tmp_path/'run'/'results.csv').exists()
