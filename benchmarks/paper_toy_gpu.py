@@ -108,7 +108,9 @@ def post(jobs:Path, kind:str, epoch:int, seed:int|None=None, order:int=0):
     "Write one job file; its name sorts by priority (seed-0 FT before the scores, other FT seeds last), then `order`."
     prio = PRIORITY['ft0' if kind == 'ft' and seed == SEEDS[0] else kind]
     name = f'{prio}{kind}_{order:03d}_{epoch:04d}_{"-" if seed is None else seed}'
-    if not any(jobs.glob(name + '.*')): (jobs/f'{name}.job').write_text(json.dumps(dict(kind=kind, epoch=epoch, seed=seed)))
+    if not any(jobs.glob(name + '.*')):  # written whole, then renamed into place: a worker never reads half a job file
+        from inadequate_nb.core import atomic_write_text
+        atomic_write_text(jobs/f'{name}.job', json.dumps(dict(kind=kind, epoch=epoch, seed=seed)))
 
 
 def done(jobs:Path, kind:str, epoch:int) -> bool: return any(jobs.glob(f'{PRIORITY[kind]}{kind}_*_{epoch:04d}_*.done'))
