@@ -49,6 +49,10 @@ class Processes:
         import concurrent.futures as cf, multiprocessing as mp
         if not jobs: return
         threads = self.threads or max(1, (os.cpu_count() or 1) // self.workers)
+        if threads * self.workers > (os.cpu_count() or 1):
+            import warnings
+            warnings.warn(f'{self.workers} workers x {threads} threads each is more than the {os.cpu_count()} cores: they will slow each other '
+                          f'down (a recipe whose threads fill the machine runs fastest with one worker)', RuntimeWarning)
         pool = cf.ProcessPoolExecutor(min(self.workers, len(jobs)), mp_context=mp.get_context('spawn'), initializer=_init_worker, initargs=(shared, threads))
         try:
             futures = {pool.submit(_call_in_worker, fn, j): j for j in jobs}
