@@ -220,10 +220,10 @@ class SweepInputs:
     features: Path # the feature cache folder
     device: str = 'cpu'
 
-_LOADED: dict = {} # (trajectory folder, epoch) -> network: the last checkpoint this process loaded
+_LOADED: dict = {} # (trajectory folder, epoch, content hash) -> network: the last checkpoint this process loaded
 
 def _checkpoint(trajectory:Trajectory, epoch:int) -> torch.nn.Module:
-    key = (str(trajectory.path), epoch)
+    key = (str(trajectory.path), epoch, trajectory.identity(epoch)) # a checkpoint rewritten in place is loaded again
     if key not in _LOADED: _LOADED.clear(); _LOADED[key] = trajectory.load(epoch)
     return _LOADED[key]
 
