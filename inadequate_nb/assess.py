@@ -20,10 +20,10 @@ from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultS
 
 # %% auto #0
 __all__ = ['SCORE_COLUMNS', 'COMPONENTS', 'COMPONENT_COLUMNS', 'source_probabilities', 'checkpoint_scores', 'score_names',
-           'with_set_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement', 'assess_analysis',
-           'feature_components', 'component_scores', 'component_agreement', 'component_summary', 'components_analysis',
-           'model_table', 'model_agreement', 'proxy_split', 'selection_regret', 'proxy_accuracies', 'selector_values',
-           'select_analysis', 'recommendation', 'format_selection']
+           'set_score_values', 'with_set_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement',
+           'assess_analysis', 'feature_components', 'component_scores', 'component_agreement', 'component_summary',
+           'components_analysis', 'model_table', 'model_agreement', 'proxy_split', 'selection_regret',
+           'proxy_accuracies', 'selector_values', 'select_analysis', 'recommendation', 'format_selection']
 
 # %% ../nbs/07_assess.ipynb #c006
 def source_probabilities(logits, # (N, Cs) source-head logits
@@ -76,6 +76,15 @@ def score_names(names:list|None, # the scores asked for (None: all of `allowed` 
     asked = [n for n in names if n in sets]
     return list(dict.fromkeys([n for n in names if n in allowed] + [t for n in asked for t in SET_SCORES[n].terms])), asked
 
+def set_score_values(rows:pd.DataFrame, # the term rows of one comparison: score, value and `index`
+                     name:str, # a set score (in SET_SCORES)
+                     index:str='epoch', # the column that names the models compared
+                    ) -> pd.Series:
+    "The set score `name` of each model compared (indexed by `index`), from its terms' rows."
+    terms = SET_SCORES[name].terms
+    wide = rows.pivot(index=index, columns='score', values='value').reindex(columns=list(terms))
+    return pd.Series(SET_SCORES[name].fn(*(wide[t].to_numpy() for t in terms)), index=wide.index)
+
 def with_set_scores(rows:pd.DataFrame, # score rows: score, epoch, value, error, seconds and the columns of `by`
                     sets:list, # the set scores to add (names in SET_SCORES)
                     by:list, # the columns of one comparison, e.g. ['seed'] (the checkpoints of one seed's subset)
@@ -85,11 +94,10 @@ def with_set_scores(rows:pd.DataFrame, # score rows: score, epoch, value, error,
     for name in sets:
         terms = SET_SCORES[name].terms
         for _, g in rows[rows.score.isin(terms)].groupby(by, sort=False):
-            wide = g.pivot(index='epoch', columns='score', values='value').reindex(columns=list(terms))
-            first = g[g.score == terms[0]].set_index('epoch').loc[wide.index]
+            values = set_score_values(g, name)
+            first = g[g.score == terms[0]].set_index('epoch').loc[values.index]
             errors = g.groupby('epoch').error.agg(lambda e: '; '.join(x for x in e.fillna('').astype(str) if x))
-            extra.append(first.assign(score=name, value=SET_SCORES[name].fn(*(wide[t].to_numpy() for t in terms)),
-                                      seconds=g.groupby('epoch').seconds.sum(), error=errors).reset_index())
+            extra.append(first.assign(score=name, value=values, seconds=g.groupby('epoch').seconds.sum(), error=errors).reset_index())
     return pd.concat([rows, *extra], ignore_index=True)[list(rows.columns)] if extra else rows
 
 # %% ../nbs/07_assess.ipynb #c017
@@ -306,8 +314,7 @@ def model_table(runs:list, # run folders, each with results.csv and assess.csv
     models, terms = pd.DataFrame(rows), pd.concat(terms, ignore_index=True)
     for name, s in SET_SCORES.items():  # a set score compares these models: recombined from its terms, per subset seed, then averaged
         if len(terms) and set(s.terms) <= set(terms.score):
-            per_seed = [pd.Series(s.fn(*(w[t].to_numpy() for t in s.terms)), index=w.index)
-                        for _, g in terms.groupby('seed') for w in [g.pivot(index='model', columns='score', values='value')]]
+            per_seed = [set_score_values(g, name, 'model') for _, g in terms.groupby('seed')]
             models[name] = pd.concat(per_seed, axis=1).mean(axis=1).reindex(models.index)
     return models
 

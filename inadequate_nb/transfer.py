@@ -281,9 +281,9 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
         epoch, mode, seed = job
         k = dict(checkpoint=trajectory.identity(epoch), target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params(mode))
         return k | ({'validation_fraction': config.validation_fraction} if config.validation_fraction else {})
-    rows, todo = [], []
+    keys, rows, todo = {job: key(job) for job in jobs}, [], []
     for job in jobs:
-        if (row := store.get(key(job))) is not None: rows.append(row)
+        if (row := store.get(keys[job])) is not None: rows.append(row)
         else: todo.append(job)
     inputs = SweepInputs(trajectory, fe_train, test, parts, config, Path(layout.features), str(device))
     failures = []
@@ -292,7 +292,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
         bar.update(); bar.set_postfix(epoch=epoch, mode=mode, seed=seed)
         if isinstance(out, JobFailure): failures.append(out); continue
         e = trajectory.entry(epoch)
-        rows.append(store.put(key((epoch, mode, seed)), dict(base, epoch=epoch, checkpoint=trajectory.identity(epoch)[:16], mode=mode, seed=seed,
+        rows.append(store.put(keys[epoch, mode, seed], dict(base, epoch=epoch, checkpoint=keys[epoch, mode, seed]['checkpoint'][:16], mode=mode, seed=seed,
                               accuracy=out['accuracy'], validation_accuracy=out['validation_accuracy'], source_test_accuracy=e['source_test_accuracy'],
                               source_train_accuracy=e['source_train_accuracy'], params=json.dumps(dict(params(mode), **out['extra']), sort_keys=True),
                               seconds=out['seconds'], threads=out['threads'])))
