@@ -72,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     sd.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='pre-training seeds')
     sd.add_argument('--jobs', type=int, default=1, help='seeds run at once, each in its own process')
     sd.add_argument('--out', help='study folder (default runs/NAME-seeds)'); sd.add_argument('--publish', help="also copy the figures, tables and each seed's results here")
+    sd.add_argument('--reuse', help='a study folder published earlier (--publish): its seeds are taken from its tables, not run again')
     sl = sub.add_parser('select', help="recommend a run's checkpoints for FE and for FT, with the regret of every selector")
     sl.add_argument('--run', required=True, help='a run folder (it holds experiment.toml, trajectory/ and results.csv)')
     sl.add_argument('--fraction', type=float, help='per class, the share of the training subset that trains the proxies (default 0.25)')
@@ -145,7 +146,7 @@ def cmd_presets(a, state:dict) -> int:
 def cmd_seeds(a, state:dict) -> int:
     e = chosen_experiment(a); out = a.out or f'runs/{e.name}-seeds'
     state['study'] = st = SeedStudy(e, a.seeds, Path(out))
-    run_seed_study(e, a.seeds, out, a.data_root, a.download, a.device, not a.quiet, a.publish, a.jobs, study=st)
+    run_seed_study(e, a.seeds, out, a.data_root, a.download, a.device, not a.quiet, a.publish, a.jobs, study=st, reuse=a.reuse)
     if st.failures: print('inadequate-nb: these parts failed:\n  ' + '\n  '.join(st.failures), file=sys.stderr); return 1
     print(f"done: {Path(out)/'figures'}"); return 0
 

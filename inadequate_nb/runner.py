@@ -21,10 +21,10 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
                                        experiment_notebooks, missing_analyses, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
-__all__ = ['STUDY_ROW_KEYS', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory', 'notebook_path',
-           'run_notebook', 'merged_table', 'write_table', 'Run', 'check_run_folder', 'run_experiment', 'notebook_stem',
-           'run_notebooks', 'report_steps', 'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds',
-           'merge_seed_tables', 'SeedStudy', 'run_seed_study']
+__all__ = ['STUDY_ROW_KEYS', 'PUBLISHED_MARK', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory',
+           'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run', 'check_run_folder', 'run_experiment',
+           'notebook_stem', 'run_notebooks', 'report_steps', 'write_report', 'publish_outputs', 'seed_experiment',
+           'study_seeds', 'merge_seed_tables', 'restore_published_seeds', 'SeedStudy', 'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -202,9 +202,13 @@ class Run:
         return r
 
 # %% ../nbs/12_runner.ipynb #c020
+STUDY_ROW_KEYS = ('transfer.seeds', 'transfer.ft_seeds', 'transfer.ft_checkpoints', 'transfer.fe_protocols')
+# which rows a run computes, not what they mean (rows are keyed by what defines them): calls on one run folder, and
+# the seeds of one study, may differ in them, e.g. fine-tuning on the first three pre-training seeds only
+
 def check_run_folder(e:Experiment, # the experiment about to run
                      out:Path, # its run folder
-                     ignore:tuple=(), # keys whose differences are allowed (a seed study's: which rows, not what they mean)
+                     ignore:tuple=STUDY_ROW_KEYS, # keys whose differences are allowed: which rows, not what they mean
                     ):
     "Refuse a run folder that holds another recipe's results, or that cannot be created."
     f = Path(out)/'experiment.toml'
@@ -389,9 +393,39 @@ def merge_seed_tables(out:Path, # the study folder
         write_table(RunLayout(out), name, df[['pretrain_seed'] + [c for c in df if c != 'pretrain_seed']])
     return names
 
-STUDY_ROW_KEYS = ('transfer.seeds', 'transfer.ft_seeds', 'transfer.ft_checkpoints', 'transfer.fe_protocols')
-# which rows a seed's run computes, not what they mean (rows are keyed by what defines them): calls of one study may
-# differ in them, e.g. fine-tuning on the first three pre-training seeds only
+PUBLISHED_MARK = 'published_from.txt' # in a seed folder restored from a published study: where its tables came from
+
+def restore_published_seeds(e:Experiment, # the study's experiment
+                            published:str|Path, # a published study folder (`--publish` of an earlier call): tables and seeds/
+                            out:str|Path, # the study folder
+                            seeds:list, # the seeds asked for
+                           ) -> list[int]:
+    "Rebuild the run folders (tables only) of the seeds a published study holds and `out` lacks; return every seed taken from it."
+    published, out = Path(published), Path(out)
+    if not (published/'experiment.toml').is_file():
+        raise ExperimentError(f'--reuse {published}: no experiment.toml there: give the folder an earlier study published with --publish')
+    try: earlier = experiment_from_dict(tomllib.loads((published/'experiment.toml').read_text(encoding='utf-8')))
+    except (tomllib.TOMLDecodeError, ExperimentError, UnicodeDecodeError) as ex:
+        raise ExperimentError(f'--reuse {published}: its experiment.toml is damaged ({ex}): publish the study again') from None
+    if diff := [d for d in recipe_differences(earlier, e) if not d.split(':')[0].startswith(STUDY_ROW_KEYS)]:
+        raise ExperimentError(f'--reuse {published} holds the results of another experiment ({"; ".join(diff[:6])}): '
+                              'reuse a study of this experiment, or run this one without --reuse')
+    tables = {f.stem: pd.read_csv(f) for f in sorted(published.glob('*.csv'))}
+    taken = []
+    for s in seeds:
+        folder, results = out/f'seed{s}', published/'seeds'/f'seed{s}_results.csv'
+        if (folder/PUBLISHED_MARK).is_file(): taken.append(s); continue
+        if (folder/'trajectory').exists() or not results.is_file(): continue  # a run of its own, or a seed to run
+        for name, df in tables.items():
+            if name == 'results' or 'pretrain_seed' not in df: continue
+            part = df[df.pretrain_seed == s].drop(columns='pretrain_seed')  # a column the seed lacked comes back empty
+            if len(part): write_table(RunLayout(folder), name, part)
+        atomic_write(folder/'results.csv', lambda p: shutil.copyfile(results, p))
+        own = published/'seeds'/f'seed{s}_experiment.toml'  # the seed's own experiment (the study's, with its seed, if absent)
+        atomic_write_text(folder/'experiment.toml', own.read_text(encoding='utf-8') if own.is_file() else experiment_toml(seed_experiment(earlier, s)))
+        atomic_write_text(folder/PUBLISHED_MARK, f'{published.resolve()}\n')  # last: the folder is complete once it is there
+        taken.append(s)
+    return taken
 
 def _run_seed(e:Experiment, out:str, data_root, download, device, progress, worker:bool=False) -> dict:
     "One seed of a study (a worker process's job): its steps and failures."
@@ -420,22 +454,26 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
                    publish:str|Path|None=None, # also copy the study's figures, tables and notebooks here
                    jobs:int=1, # seeds run at once (each in its own process)
                    study:SeedStudy|None=None, # the object to fill (lets a caller report how far an interrupted study got)
+                   reuse:str|Path|None=None, # a published study whose seeds are taken from its tables, not run again
                   ) -> SeedStudy:
     "Run the experiment once per pre-training seed, merge the tables over seeds, draw the claims, Figure 1 over seeds per target and (several targets) the grid."
     seeds = list(dict.fromkeys(int(s) for s in seeds))
     if len(seeds) < 2: raise ExperimentError(f'a seed study needs at least 2 distinct pre-training seeds, got {seeds}')
     out = Path(out); st = study or SeedStudy(e, seeds, out)
     st.planned = len(seeds) + len(e.targets)
-    check_run_folder(e, out, ignore=STUDY_ROW_KEYS)
+    check_run_folder(e, out)
     for s in seeds: check_run_folder(seed_experiment(e, s), out/f'seed{s}')
     out.mkdir(parents=True, exist_ok=True); atomic_write_text(out/'experiment.toml', experiment_toml(e))
-    jobs = max(1, min(int(jobs), len(seeds)))
+    for s in (restore_published_seeds(e, reuse, out, seeds) if reuse else []):
+        st.runs[s] = {'steps': [], 'failures': []}; print(f'[{e.name}] pre-training seed {s}: taken from {reuse}', flush=True)
+    todo = [s for s in seeds if s not in st.runs]
+    jobs = max(1, min(int(jobs), len(todo)))
     if jobs == 1:
-        for s in seeds: st.runs[s] = _run_seed(seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, progress)
+        for s in todo: st.runs[s] = _run_seed(seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, progress)
     else:
         import concurrent.futures as cf, multiprocessing as mp
         with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
-            futures = {pool.submit(_run_seed, seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, False, True): s for s in seeds}
+            futures = {pool.submit(_run_seed, seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, False, True): s for s in todo}
             try:
                 for f in cf.as_completed(futures):
                     s = futures[f]; st.runs[s] = f.result(); print(f'[{e.name}] pre-training seed {s}: done', flush=True)
@@ -456,5 +494,7 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     if len(e.targets) > 1: draw('fig2_grid', {'stem': e.name, **e.notebook_options.get('fig2_grid', {})}) # every target, pooled over seeds
     if publish:
         publish_outputs(lay, publish)
-        for s in study_seeds(out): atomic_write(Path(publish)/'seeds'/f'seed{s}_results.csv', lambda p, s=s: shutil.copyfile(out/f'seed{s}'/'results.csv', p))
+        for s in study_seeds(out):  # each seed's results and experiment (seeds of one study may differ in STUDY_ROW_KEYS)
+            for f, name in [('results.csv', f'seed{s}_results.csv'), ('experiment.toml', f'seed{s}_experiment.toml')]:
+                atomic_write(Path(publish)/'seeds'/name, lambda p, f=out/f'seed{s}'/f: shutil.copyfile(f, p))
     return st

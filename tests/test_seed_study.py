@@ -52,3 +52,15 @@ def test_rerun_recomputes_nothing(study):
 def test_one_seed_is_refused(tmp_path):
     p = cli('seeds', '--preset', 'quick', '--seeds', 3, 3, '--out', tmp_path, check=False)
     assert p.returncode == 2 and 'at least 2 distinct pre-training seeds' in p.stderr
+
+
+def test_a_published_study_continues_without_its_run_folders(study, tmp_path):
+    out, _ = study  # a fresh folder, as on another machine: seeds 0 and 1 come from the published tables, seed 2 is run
+    p = cli('seeds', '--preset', 'quick', '--seeds', 0, 1, 2, '--out', tmp_path/'more', '--quiet', '--reuse', out/'published')
+    assert p.stdout.count('taken from') == 2 and p.stdout.count('complete, nothing trained') == 0
+    merged, published = pd.read_csv(tmp_path/'more'/'results.csv'), pd.read_csv(out/'published'/'results.csv')
+    assert sorted(merged.pretrain_seed.unique()) == [0, 1, 2]
+    pd.testing.assert_frame_equal(merged[merged.pretrain_seed < 2].reset_index(drop=True), published)
+    assert not (tmp_path/'more'/'seed0'/'trajectory').exists() and (tmp_path/'more'/'seed2'/'trajectory').is_dir()
+    bad = cli('seeds', '--preset', 'quick', '--set', 'pretrain.lr=0.2', '--seeds', 0, 1, '--out', tmp_path/'other', '--reuse', out/'published', check=False)
+    assert bad.returncode == 2 and 'holds the results of another experiment (pretrain.lr' in bad.stderr
