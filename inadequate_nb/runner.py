@@ -22,9 +22,10 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
 
 # %% auto #0
 __all__ = ['STUDY_ROW_KEYS', 'PUBLISHED_MARK', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory',
-           'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run', 'check_run_folder', 'run_experiment',
-           'notebook_stem', 'run_notebooks', 'report_steps', 'write_report', 'publish_outputs', 'seed_experiment',
-           'study_seeds', 'merge_seed_tables', 'restore_published_seeds', 'SeedStudy', 'run_seed_study']
+           'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run', 'recorded_experiment',
+           'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps', 'write_report',
+           'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'restore_published_seeds',
+           'SeedStudy', 'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -206,20 +207,30 @@ STUDY_ROW_KEYS = ('transfer.seeds', 'transfer.ft_seeds', 'transfer.ft_checkpoint
 # which rows a run computes, not what they mean (rows are keyed by what defines them): calls on one run folder, and
 # the seeds of one study, may differ in them, e.g. fine-tuning on the first three pre-training seeds only
 
+def recorded_experiment(e:Experiment, # the experiment about to use the folder
+                        folder:Path, # a run or study folder
+                        where:str, # how the message names the folder
+                        fix_damaged:str, fix_other:str, # what to do when its experiment.toml is damaged, or another recipe's
+                        ignore:tuple=STUDY_ROW_KEYS, # keys whose differences are allowed: which rows, not what they mean
+                       ) -> Experiment|None:
+    "The experiment a folder's `experiment.toml` records (None: none), refused when damaged or of another recipe."
+    f = Path(folder)/'experiment.toml'
+    if not f.is_file(): return None
+    try: old = experiment_from_dict(tomllib.loads(f.read_text(encoding='utf-8')))
+    except (tomllib.TOMLDecodeError, ExperimentError, UnicodeDecodeError) as ex:
+        raise ExperimentError(f'{f} is damaged ({ex}): {fix_damaged}') from None
+    if diff := [d for d in recipe_differences(old, e) if not d.split(':')[0].startswith(ignore)]:
+        shown = '; '.join(diff[:6]) + (f'; and {len(diff) - 6} more' if len(diff) > 6 else '')
+        raise ExperimentError(f'{where} holds the results of another experiment ({shown}): {fix_other}')
+    return old
+
 def check_run_folder(e:Experiment, # the experiment about to run
                      out:Path, # its run folder
                      ignore:tuple=STUDY_ROW_KEYS, # keys whose differences are allowed: which rows, not what they mean
                     ):
     "Refuse a run folder that holds another recipe's results, or that cannot be created."
-    f = Path(out)/'experiment.toml'
-    if f.is_file():
-        try: old = experiment_from_dict(tomllib.loads(f.read_text(encoding='utf-8')))
-        except (tomllib.TOMLDecodeError, ExperimentError, UnicodeDecodeError) as ex:
-            raise ExperimentError(f'{f} is damaged ({ex}): restore it, or use another --out') from None
-        if diff := [d for d in recipe_differences(old, e) if not d.split(':')[0].startswith(ignore)]:
-            shown = '; '.join(diff[:6]) + (f'; and {len(diff) - 6} more' if len(diff) > 6 else '')
-            raise ExperimentError(f'{out} holds the results of another experiment ({shown}): use another --out, or run the same experiment '
-                                  f'({f}) there again')
+    recorded_experiment(e, out, str(out), 'restore it, or use another --out',
+                        f"use another --out, or run the same experiment ({Path(out)/'experiment.toml'}) there again", ignore)
     p = Path(out)
     for parent in [p, *p.parents]:
         if parent.exists():
@@ -404,18 +415,15 @@ def restore_published_seeds(e:Experiment, # the study's experiment
     published, out = Path(published), Path(out)
     if not (published/'experiment.toml').is_file():
         raise ExperimentError(f'--reuse {published}: no experiment.toml there: give the folder an earlier study published with --publish')
-    try: earlier = experiment_from_dict(tomllib.loads((published/'experiment.toml').read_text(encoding='utf-8')))
-    except (tomllib.TOMLDecodeError, ExperimentError, UnicodeDecodeError) as ex:
-        raise ExperimentError(f'--reuse {published}: its experiment.toml is damaged ({ex}): publish the study again') from None
-    if diff := [d for d in recipe_differences(earlier, e) if not d.split(':')[0].startswith(STUDY_ROW_KEYS)]:
-        raise ExperimentError(f'--reuse {published} holds the results of another experiment ({"; ".join(diff[:6])}): '
-                              'reuse a study of this experiment, or run this one without --reuse')
-    tables = {f.stem: pd.read_csv(f) for f in sorted(published.glob('*.csv'))}
+    earlier = recorded_experiment(e, published, f'--reuse {published}', 'publish the study again',
+                                  'reuse a study of this experiment, or run this one without --reuse')
+    tables = None  # the published tables, read once and only if a seed is to be restored
     taken = []
     for s in seeds:
         folder, results = out/f'seed{s}', published/'seeds'/f'seed{s}_results.csv'
         if (folder/PUBLISHED_MARK).is_file(): taken.append(s); continue
         if (folder/'trajectory').exists() or not results.is_file(): continue  # a run of its own, or a seed to run
+        if tables is None: tables = {f.stem: pd.read_csv(f) for f in sorted(published.glob('*.csv'))}
         for name, df in tables.items():
             if name == 'results' or 'pretrain_seed' not in df: continue
             part = df[df.pretrain_seed == s].drop(columns='pretrain_seed')  # a column the seed lacked comes back empty
