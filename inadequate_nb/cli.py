@@ -38,11 +38,14 @@ def _executor_options(p:argparse.ArgumentParser):
     p.add_argument('--workers', type=int, help='worker processes (processes: default 2; ray without --address: default all cores)')
     p.add_argument('--address', help="a Ray cluster to join, e.g. 'auto' or HOST:PORT (default: start a local one)")
     p.add_argument('--gpus-per-job', type=float, default=0., help='GPUs each Ray job takes (0.125: eight jobs share one GPU)')
+    p.add_argument('--ft-together', type=int, default=8, metavar='K',
+                   help='fine-tune K (checkpoint, seed) pairs side by side in one job (default 8; 1: one at a time)')
 
 def _executor(a, e) -> object:
     "The executor the arguments ask for; its workers use the recipe's CPU threads when it fixes them (so results do not change)."
     if a.workers is not None and a.workers < 1: raise ValueError(f'--workers {a.workers}: give at least 1')
     if a.executor != 'ray' and (a.address or a.gpus_per_job): raise ValueError('--address and --gpus-per-job are options of --executor ray')
+    if a.ft_together < 1: raise ValueError(f'--ft-together {a.ft_together}: give 1 or more (1 fine-tunes one network at a time)')
     return executor(a.executor, a.workers, a.address, e.threads, a.gpus_per_job)
 
 def _experiment_options(p:argparse.ArgumentParser, file:bool=True):
@@ -131,7 +134,7 @@ def _report_run(r:Run, out) -> int:
 
 def cmd_run(a, state:dict) -> int:
     e = chosen_experiment(a); out = a.out or f'runs/{e.name}'
-    state['run'] = r = Run(e, Path(out), a.data_root, a.download, a.device, not a.quiet, _executor(a, e))
+    state['run'] = r = Run(e, Path(out), a.data_root, a.download, a.device, not a.quiet, _executor(a, e), a.ft_together)
     run_experiment(e, out, a.data_root, a.download, a.device, not a.quiet, a.publish, run=r)
     return _report_run(r, out)
 

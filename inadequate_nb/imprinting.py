@@ -102,7 +102,7 @@ def tune_base(model:nn.Module, # a pre-trained network (copied, not changed)
              ) -> nn.Module:
     "Tune a copy of `model` with a cosine classifier (learnable scale) on the base classes; return it in eval mode."
     g = seed_everything(config.seed)
-    model = copy.deepcopy(model).to(device, memory_format=torch.channels_last)
+    model = copy.deepcopy(model).to(device)
     model.head = CosineClassifier(model.feature_dim, int(train.labels.max()) + 1, config.scale).to(device)
     with torch.no_grad(): model.head.weight.copy_(torch.randn(model.head.weight.shape, generator=g)*0.01)
     return train_whole_network(model, train, config.tune_epochs, config.lr, config.batch_size, config.weight_decay,

@@ -12,7 +12,8 @@ from .core import atomic_torch_save
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'CHECKPOINT_FORMAT', 'Normalise', 'channel_stats', 'BasicBlock', 'CifarResNet18', 'build_model',
-           'save_checkpoint', 'CheckpointError', 'load_checkpoint', 'model_from_checkpoint', 'penultimate_features']
+           'training_layout', 'save_checkpoint', 'CheckpointError', 'load_checkpoint', 'model_from_checkpoint',
+           'penultimate_features']
 
 # %% ../nbs/02_models.ipynb #c005
 class Normalise(nn.Module):
@@ -75,6 +76,13 @@ def build_model(arch:str, # a name in `ARCHITECTURES`
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(sorted(ARCHITECTURES))}")
     return ARCHITECTURES[arch](num_classes=num_classes, **arch_kwargs)
+
+# %% ../nbs/02_models.ipynb #c014b
+def training_layout(model:nn.Module, # the network to train
+                   ) -> torch.memory_format:
+    "`torch.channels_last`, unless `model` has a 1x1 strided convolution with <= 4 input channels a group (then the default layout)."
+    wrong = any(isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) and max(m.stride) > 1 and m.in_channels//m.groups <= 4 for m in model.modules())
+    return torch.contiguous_format if wrong else torch.channels_last
 
 # %% ../nbs/02_models.ipynb #c016
 CHECKPOINT_FORMAT = 'inadequate_nb.checkpoint/1'

@@ -11,7 +11,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import config_hash, float_fields, seed_everything
 from .data import ImageData, augment_batch, to_device
-from .models import build_model, channel_stats
+from .models import build_model, channel_stats, training_layout
 from .trajectory import Trajectory, TrajectoryWriter
 
 # %% auto #0
@@ -95,7 +95,8 @@ def pretrain(config:PretrainConfig, # the recipe
         classes=list(train.classes), image_size=train.images.shape[-1]))
     if writer.complete: return Trajectory(out, trained_epochs=0)
     g = seed_everything(config.seed)
-    model = build_model(config.arch, train.num_classes, **arch_kwargs).to(device, memory_format=torch.channels_last)
+    model = build_model(config.arch, train.num_classes, **arch_kwargs); layout = training_layout(model)
+    model = model.to(device, memory_format=layout)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]; rest = [p for n, p in model.named_parameters() if p.ndim <= 1]
     opt = torch.optim.SGD([{'params': decay, 'weight_decay': config.weight_decay}, {'params': rest, 'weight_decay': 0}],
                           lr=config.lr, momentum=config.momentum, nesterov=True)
@@ -117,7 +118,7 @@ def pretrain(config:PretrainConfig, # the recipe
         perm, loss_sum = torch.randperm(len(train), generator=g), torch.zeros((), device=device)
         for i in range(steps):
             idx = to_device(perm[i*config.batch_size:(i + 1)*config.batch_size], device)
-            x = augment_batch(images[idx], g, config.crop_pad, config.flip).contiguous(memory_format=torch.channels_last)
+            x = augment_batch(images[idx], g, config.crop_pad, config.flip).contiguous(memory_format=layout)
             for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, config)
             with torch.autocast(amp_device, torch.bfloat16, enabled=amp):
                 loss = F.cross_entropy(model(x).float(), labels[idx], label_smoothing=config.label_smoothing)

@@ -187,6 +187,7 @@ class Run:
     device: str|None = None # default: the experiment's device if present, else the CPU
     progress: bool = True
     executor: object = None # who runs the transfer sweeps' jobs (`executors.executor(...)`; None: this process)
+    ft_together: int = 8 # (checkpoint, seed) pairs each transfer sweep fine-tunes side by side (1: one at a time)
     steps: list = field(default_factory=list) # {'step', 'result', 'seconds'} of each finished step
     failures: list = field(default_factory=list)
     skipped: list = field(default_factory=list) # targets skipped for missing data
@@ -248,9 +249,10 @@ def run_experiment(e:Experiment, # the experiment
                    query:bool=False, # a query on a finished run (`inadequate-nb select`): leave its experiment.toml and REPORT.md as they are
                    run:Run|None=None, # the Run to fill (lets a caller report how far an interrupted call got)
                    executor=None, # who runs the transfer sweeps' jobs (default: this process; a given `run` brings its own)
+                   ft_together:int=8, # pairs fine-tuned side by side (`transfer_sweep`; a given `run` brings its own)
                   ) -> Run:
     "Run an experiment end to end into `out`; resumable. Returns the `Run` (steps, failures, skipped targets)."
-    run = run or Run(e, Path(out), None if data_root is None else str(data_root), download, device, progress, executor)
+    run = run or Run(e, Path(out), None if data_root is None else str(data_root), download, device, progress, executor, ft_together)
     r, lay = run, run.layout
     n, lock = torch.get_num_threads(), None
     if e.threads: torch.set_num_threads(e.threads)
@@ -278,7 +280,8 @@ def run_experiment(e:Experiment, # the experiment
         for i in present:
             name = target_name(e.targets[i])
             ctx = contexts[i] = AnalysisContext(traj, *targets[i], lay, e.target_config(i), target=name, device=r.device, progress=progress,
-                                                data_root=None if data_root is None else str(data_root), executor=r.executor)
+                                                data_root=None if data_root is None else str(data_root), executor=r.executor,
+                                                ft_together=r.ft_together)
             for a in per_target:
                 out_tables = r.step(f'{a} ({name})', lambda a=a: ANALYSES[a].fn(ctx, **e.analysis_options.get(a, {})))
                 for t, df in out_tables.items(): ctx.tables[t] = df; tables.setdefault(t, {})[name] = df

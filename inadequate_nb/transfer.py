@@ -13,16 +13,17 @@ from tqdm.auto import tqdm
 from .executors import InProcess, JobFailure
 from .core import atomic_torch_save, atomic_write_json, config_hash, float_fields, seed_everything, provenance, tensors_sha256, RunLayout
 from .data import ImageData, augment_batch, per_class_indices, to_geometry, to_device
-from .models import penultimate_features
+from .models import penultimate_features, Normalise
 from .pretrain import source_accuracy, learning_rate, PretrainConfig
 from .trajectory import Trajectory
 from .probes import check_labelled, train_softmax_classifier, accuracy, logistic_regression_probe, stratified_holdout
 
 # %% auto #0
-__all__ = ['RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune', 'train_whole_network',
-           'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
-           'SweepInputs', 'transfer_job', 'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext',
-           'transfer_analysis']
+__all__ = ['FT_TOGETHER_TOLERANCE', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune',
+           'whole_network_sgd', 'train_whole_network', 'StackedLinear', 'stack_networks', 'unstack_networks',
+           'fine_tune_together', 'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images',
+           'TransferConfig', 'validation_split', 'SweepInputs', 'transfer_job', 'transfer_sweep', 'Analysis',
+           'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -98,12 +99,20 @@ def fine_tune(model:nn.Module, # a pre-trained network (copied, not changed)
              ) -> nn.Module:
     "Fine-tune a copy of `model` (new head for the target's classes) on `train`; return it in eval mode."
     g = seed_everything(seed)
-    model = copy.deepcopy(model).to(device, memory_format=torch.channels_last)
+    model = copy.deepcopy(model).to(device)
     head = nn.Linear(model.feature_dim, train.num_classes)  # drawn on the CPU from the seeded generator, then moved
     nn.init.normal_(head.weight, std=0.01, generator=g); nn.init.zeros_(head.bias)
     model.head = head.to(device)
     return train_whole_network(model, train, config.epochs, config.lr, config.batch_size, config.weight_decay,
                                config.crop_pad, config.flip, g, device)
+
+# %% ../nbs/05_transfer.ipynb #c012a
+def whole_network_sgd(params:list[tuple], # (parameter, decayed?) pairs: weight decay on weights, not on biases and norms
+                      lr:float, weight_decay:float,
+                     ) -> torch.optim.SGD:
+    "SGD with Nesterov momentum 0.9, the optimiser of every whole-network training on a target."
+    return torch.optim.SGD([{'params': [p for p, d in params if d], 'weight_decay': weight_decay},
+                            {'params': [p for p, d in params if not d], 'weight_decay': 0}], lr=lr, momentum=0.9, nesterov=True)
 
 # %% ../nbs/05_transfer.ipynb #c013
 def train_whole_network(model:nn.Module, # the network to train in place (its head included)
@@ -114,9 +123,8 @@ def train_whole_network(model:nn.Module, # the network to train in place (its he
                         device:str|torch.device='cpu',
                        ) -> nn.Module:
     "Train all of `model` with cross-entropy on `train`; return it in eval mode."
-    decay = [p for p in model.parameters() if p.ndim > 1]; rest = [p for p in model.parameters() if p.ndim <= 1]
-    opt = torch.optim.SGD([{'params': decay, 'weight_decay': weight_decay}, {'params': rest, 'weight_decay': 0}],
-                          lr=lr, momentum=0.9, nesterov=True)
+    model.to(memory_format=torch.contiguous_format)  # see the note on layouts above
+    opt = whole_network_sgd([(p, p.ndim > 1) for p in model.parameters()], lr, weight_decay)
     bs = min(batch_size, len(train)); steps = len(train)//bs
     sched = PretrainConfig(epochs=max(1, epochs), save_epochs=[], lr=lr)
     images, labels = train.images.to(device), train.labels.to(device)
@@ -125,11 +133,102 @@ def train_whole_network(model:nn.Module, # the network to train in place (its he
         perm = torch.randperm(len(train), generator=generator)
         for i in range(steps):
             idx = to_device(perm[i*bs:(i + 1)*bs], device)
-            x = augment_batch(images[idx], generator, crop_pad, flip).contiguous(memory_format=torch.channels_last)
+            x = augment_batch(images[idx], generator, crop_pad, flip)
             for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
             loss = F.cross_entropy(model(x), labels[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return model.eval()
+
+# %% ../nbs/05_transfer.ipynb #c013b
+class StackedLinear(nn.Module):
+    "K linear layers at once: K networks' features side by side, (B, K*D), to their K outputs, (B, K, C)."
+    def __init__(self, layers:list[nn.Linear]):
+        super().__init__()
+        self.weight = nn.Parameter(torch.stack([l.weight.detach() for l in layers]).clone()) # (K, C, D)
+        self.bias = nn.Parameter(torch.stack([l.bias.detach() for l in layers]).clone()) # (K, C)
+    def forward(self, x):
+        K, C, D = self.weight.shape
+        return torch.baddbmm(self.bias.unsqueeze(1), x.reshape(len(x), K, D).transpose(0, 1), self.weight.transpose(1, 2)).transpose(0, 1)
+
+# %% ../nbs/05_transfer.ipynb #c013e
+def stack_networks(models:list[nn.Module], # networks of one architecture (each with its head)
+                  ) -> nn.Module:
+    "One network computing `models` side by side: input and every layer's channels are the networks' blocks in order."
+    m0, K = models[0], len(models)
+    if isinstance(m0, nn.Conv2d):
+        c = nn.Conv2d(K*m0.in_channels, K*m0.out_channels, m0.kernel_size, m0.stride, m0.padding, m0.dilation, K*m0.groups,
+                      bias=m0.bias is not None, padding_mode=m0.padding_mode)
+        c.load_state_dict({k: torch.cat([m.state_dict()[k] for m in models]) for k in m0.state_dict()}); return c
+    if isinstance(m0, nn.BatchNorm2d):
+        if m0.momentum is None or not m0.track_running_stats: raise TypeError('stacking needs BatchNorm with a momentum and running statistics')
+        b = nn.BatchNorm2d(K*m0.num_features, m0.eps, m0.momentum, m0.affine)
+        b.load_state_dict({k: torch.cat([m.state_dict()[k] for m in models]) if k != 'num_batches_tracked' else torch.tensor(0) for k in m0.state_dict()})
+        return b
+    if isinstance(m0, nn.Linear): return StackedLinear(models)
+    if isinstance(m0, Normalise):
+        n = copy.deepcopy(m0); n.mean, n.std = (torch.cat([getattr(m, k) for m in models], 1) for k in ('mean', 'std')); return n
+    if m0._parameters or any(b is not None for b in m0._buffers.values()):
+        raise TypeError(f'cannot stack {type(m0).__name__} layers (only convolutions, BatchNorm, Normalise and linear heads)')
+    new = copy.copy(m0)  # the module's own attributes (feature_dim, ...) and its forward; its children stacked
+    new._modules = {name: stack_networks([m._modules[name] for m in models]) for name in m0._modules}
+    return new
+
+# %% ../nbs/05_transfer.ipynb #c013f
+def unstack_networks(stacked:nn.Module, # from `stack_networks(models)`, trained or not
+                     models:list[nn.Module], # the networks it was stacked from (not changed)
+                    ) -> list[nn.Module]:
+    "Copies of `models` holding the stacked network's weights and statistics, network k from block k."
+    K, state, out = len(models), stacked.state_dict(), []
+    for k, m in enumerate(models):
+        own, new = m.state_dict(), {}
+        for name, t in own.items():
+            s = state[name]
+            if name.endswith('num_batches_tracked'): new[name] = t + s  # the stacked layer counted the batches since stacking
+            elif s.ndim == t.ndim + 1: new[name] = s[k]  # StackedLinear: one slice per network
+            else:
+                d = next((i for i in range(t.ndim) if s.shape[i] != t.shape[i]), 0)
+                new[name] = s.narrow(d, k*t.shape[d], t.shape[d]) if K > 1 else s
+        m = copy.deepcopy(m); m.load_state_dict(new); out.append(m)
+    return out
+
+# %% ../nbs/05_transfer.ipynb #c013i
+def fine_tune_together(models:list[nn.Module], # pre-trained networks of one architecture (copied, not changed)
+                       trains:list[ImageData], # each network's target training images, all of one size and classes
+                       config:FineTuneConfig, # the recipe (the same for all)
+                       seeds:list[int], # each network's seed: its head, batch order and augmentation, as `fine_tune`'s
+                       device:str|torch.device='cpu',
+                      ) -> list[nn.Module]:
+    "`[fine_tune(m, t, config, s, device) for m, t, s in ...]`, trained side by side (`stack_networks`); each in eval mode."
+    if len(models) == 1: return [fine_tune(models[0], trains[0], config, seeds[0], device)]
+    if len({(len(t), t.num_classes) for t in trains}) > 1: raise ValueError('networks fine-tuned together need training sets of one size and one set of classes')
+    nets, gens = [], []
+    for m, t, s in zip(models, trains, seeds):
+        g = seed_everything(s); net = copy.deepcopy(m); head = nn.Linear(net.feature_dim, t.num_classes)
+        nn.init.normal_(head.weight, std=0.01, generator=g); nn.init.zeros_(head.bias)  # as fine_tune draws it
+        net.head = head; nets.append(net); gens.append(g)
+    try: stacked = stack_networks(nets)
+    except TypeError: return [fine_tune(m, t, config, s, device) for m, t, s in zip(models, trains, seeds)]
+    stacked = stacked.to(device)  # the default layout, as train_whole_network's
+    shapes = dict(nets[0].named_parameters())
+    opt = whole_network_sgd([(p, shapes[n].ndim > 1) for n, p in stacked.named_parameters()], config.lr, config.weight_decay)
+    n, C = len(trains[0]), trains[0].num_classes; bs = min(config.batch_size, n); steps = n//bs
+    sched = PretrainConfig(epochs=max(1, config.epochs), save_epochs=[], lr=config.lr)
+    images, labels = [t.images.to(device) for t in trains], [t.labels.to(device) for t in trains]
+    stacked.train()
+    for epoch in range(config.epochs):
+        perms = [torch.randperm(n, generator=g) for g in gens]
+        for i in range(steps):
+            idx = [to_device(p[i*bs:(i + 1)*bs], device) for p in perms]
+            x = torch.cat([augment_batch(im[j], g, config.crop_pad, config.flip) for im, j, g in zip(images, idx, gens)], 1)
+            y = torch.stack([lab[j] for lab, j in zip(labels, idx)], 1) # (B, K)
+            for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
+            out = stacked(x) # (B, K, C)
+            loss = F.cross_entropy(out.reshape(-1, C), y.reshape(-1), reduction='sum')/bs  # each network's mean loss, summed
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+    return [m.to(device).eval() for m in unstack_networks(stacked.cpu(), nets)]
+
+# %% ../nbs/05_transfer.ipynb #c013m
+FT_TOGETHER_TOLERANCE = 0.1 # test accuracy (a share): together vs one at a time, on one row
 
 # %% ../nbs/05_transfer.ipynb #c015
 class ResultStore:
@@ -227,26 +326,29 @@ def _checkpoint(trajectory:Trajectory, epoch:int) -> torch.nn.Module:
     if key not in _LOADED: _LOADED.clear(); _LOADED[key] = trajectory.load(epoch)
     return _LOADED[key]
 
-def transfer_job(job:tuple, # (epoch, mode, seed)
+def transfer_job(job:tuple, # ((epoch, mode, seed), ...): one FE or source measurement, or FT pairs trained together
                  inputs:SweepInputs, # what every job of the sweep reads
-                ) -> dict:
-    "One job of a sweep: the accuracy (test and validation) of one mode of one checkpoint on one seed's subset."
-    (epoch, mode, seed), cfg, t0 = job, inputs.config, time.time()
-    fit, val = inputs.parts[seed]; val_acc, extra = float('nan'), {}
-    traj, fe_train, test = inputs.trajectory, inputs.fe_train, inputs.test
-    if mode == 'source':
-        acc = traj.entry(epoch)['source_test_accuracy']
-    elif mode.startswith('fe_'):
-        model, cache = _checkpoint(traj, epoch), FeatureCache(inputs.features, inputs.device)
-        tr, te = cache.get(traj, epoch, fe_train, model), cache.get(traj, epoch, test, model)
-        r = fe_accuracy(tr['features'][fit], tr['labels'][fit], te['features'], te['labels'], mode[3:], seed, epochs=cfg.fe_epochs,
-                        validation=None if val is None else (tr['features'][val], tr['labels'][val]))
-        acc, val_acc, extra = r.pop('accuracy'), r.pop('validation_accuracy', float('nan')), r
-    else:
-        tuned = fine_tune(_checkpoint(traj, epoch), fe_train.subset(fit), cfg.ft, seed, inputs.device)
-        acc = source_accuracy(tuned, test)
-        if val is not None: val_acc = source_accuracy(tuned, fe_train.subset(val))
-    return dict(accuracy=acc, validation_accuracy=val_acc, extra=extra, seconds=round(time.time() - t0, 3), threads=torch.get_num_threads())
+                ) -> list[dict]:
+    "One job of a sweep: for each (epoch, mode, seed) of `job`, the accuracy (test and validation) on that seed's subset."
+    cfg, t0, traj, fe_train, test = inputs.config, time.time(), inputs.trajectory, inputs.fe_train, inputs.test
+    done = lambda acc, val_acc=float('nan'), extra={}: dict(accuracy=acc, validation_accuracy=val_acc, extra=extra,
+                                                            seconds=round((time.time() - t0)/len(job), 3), threads=torch.get_num_threads())
+    if len(job) > 1 or job[0][1] == 'ft':
+        if any(m != 'ft' for _, m, _ in job): raise ValueError(f'only fine-tuning runs together, not {job}')
+        nets = [_checkpoint(traj, e) for e, _, _ in job]  # fine_tune_together copies them
+        tuned = fine_tune_together(nets, [fe_train.subset(inputs.parts[s][0]) for _, _, s in job], cfg.ft, [s for _, _, s in job], inputs.device)
+        extra = {'fine_tuned_together': len(job)} if len(job) > 1 else {}
+        return [done(source_accuracy(m, test), float('nan') if inputs.parts[s][1] is None else source_accuracy(m, fe_train.subset(inputs.parts[s][1])), extra)
+                for m, (_, _, s) in zip(tuned, job)]
+    (epoch, mode, seed), = job
+    fit, val = inputs.parts[seed]
+    if mode == 'source': return [done(traj.entry(epoch)['source_test_accuracy'])]
+    model, cache = _checkpoint(traj, epoch), FeatureCache(inputs.features, inputs.device)
+    tr, te = cache.get(traj, epoch, fe_train, model), cache.get(traj, epoch, test, model)
+    r = fe_accuracy(tr['features'][fit], tr['labels'][fit], te['features'], te['labels'], mode[3:], seed, epochs=cfg.fe_epochs,
+                    validation=None if val is None else (tr['features'][val], tr['labels'][val]))
+    return [done(r.pop('accuracy'), r.pop('validation_accuracy', float('nan')), r)]
+
 
 # %% ../nbs/05_transfer.ipynb #c029
 def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
@@ -258,6 +360,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    device:str|torch.device='cpu',
                    progress:bool=True,
                    executor=None, # who runs the jobs (`executors.executor(...)`; default: this process)
+                   ft_together:int=8, # (checkpoint, seed) pairs fine-tuned side by side (`fine_tune_together`; 1: one at a time)
                   ) -> pd.DataFrame:
     "FE and FT accuracy of every checkpoint on a target; resumable; returns the results table."
     train, test = (to_geometry(d, *trajectory.geometry) for d in (target_train, target_test))
@@ -266,8 +369,10 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     ft_at = set(epochs if config.ft_checkpoints is None else config.ft_checkpoints)
     if missing := sorted(ft_at - set(trajectory.epochs)):
         raise ValueError(f'transfer.ft_checkpoints {missing} are not checkpoints of {trajectory.path}: choose from its epochs {trajectory.epochs}')
-    jobs = [(e, m, s) for e in epochs for s in config.seeds for m in ['source'] + [f'fe_{p}' for p in config.fe_protocols]
+    runs = [(e, m, s) for e in epochs for s in config.seeds for m in ['source'] + [f'fe_{p}' for p in config.fe_protocols]
             + (['ft'] if s in config.seeds[:config.ft_seeds] and e in ft_at else []) if not (m == 'source' and s != config.seeds[0])]
+    ft = [r for r in runs if r[1] == 'ft']  # fine-tuned in fixed groups of `ft_together`, whatever is on disk: a row never depends on history
+    jobs = [(r,) for r in runs if r[1] != 'ft'] + [tuple(ft[i:i + max(1, ft_together)]) for i in range(0, len(ft), max(1, ft_together))]
     base = dict(source=trajectory.manifest['source'], target_train=target_train.key, target_test=target_test.key,
                 arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, validation_fraction=config.validation_fraction, **provenance())
     fe_train, subsets = drawn_training_images(train, config.n_per_class, config.seeds)
@@ -281,27 +386,29 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
         epoch, mode, seed = job
         k = dict(checkpoint=trajectory.identity(epoch), target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params(mode))
         return k | ({'validation_fraction': config.validation_fraction} if config.validation_fraction else {})
-    keys, rows, todo = {job: key(job) for job in jobs}, [], []
-    for job in jobs:
-        if (row := store.get(keys[job])) is not None: rows.append(row)
-        else: todo.append(job)
+    keys = {r: key(r) for r in runs}
+    rows = {r: row for r in runs if (row := store.get(keys[r])) is not None}
+    todo = [job for job in jobs if any(r not in rows for r in job)]
     inputs = SweepInputs(trajectory, fe_train, test, parts, config, Path(layout.features), str(device))
     failures = []
-    bar = tqdm(total=len(todo), desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
-    for (epoch, mode, seed), out in (executor or InProcess()).run(transfer_job, todo, inputs):
-        bar.update(); bar.set_postfix(epoch=epoch, mode=mode, seed=seed)
-        if isinstance(out, JobFailure): failures.append(out); continue
-        e = trajectory.entry(epoch)
-        rows.append(store.put(keys[epoch, mode, seed], dict(base, epoch=epoch, checkpoint=keys[epoch, mode, seed]['checkpoint'][:16], mode=mode, seed=seed,
-                              accuracy=out['accuracy'], validation_accuracy=out['validation_accuracy'], source_test_accuracy=e['source_test_accuracy'],
-                              source_train_accuracy=e['source_train_accuracy'], params=json.dumps(dict(params(mode), **out['extra']), sort_keys=True),
-                              seconds=out['seconds'], threads=out['threads'])))
+    computed = sum(r not in rows for job in todo for r in job)
+    bar = tqdm(total=computed, desc=f'transfer to {target_train.key.split("/")[0]}', disable=not progress)
+    for job, outs in (executor or InProcess()).run(transfer_job, todo, inputs):
+        if isinstance(outs, JobFailure): failures.append(outs); continue
+        for (epoch, mode, seed), out in zip(job, outs):
+            if (epoch, mode, seed) in rows: continue  # stored earlier: a group is recomputed whole, its stored rows kept
+            e, k = trajectory.entry(epoch), keys[epoch, mode, seed]
+            rows[epoch, mode, seed] = store.put(k, dict(base, epoch=epoch, checkpoint=k['checkpoint'][:16], mode=mode, seed=seed, accuracy=out['accuracy'],
+                                                        validation_accuracy=out['validation_accuracy'], source_test_accuracy=e['source_test_accuracy'],
+                                                        source_train_accuracy=e['source_train_accuracy'],
+                                                        params=json.dumps(dict(params(mode), **out['extra']), sort_keys=True), seconds=out['seconds'], threads=out['threads']))
+            bar.update(); bar.set_postfix(epoch=epoch, mode=mode, seed=seed)
     bar.close()
     if failures:
-        shown = '; '.join(f'{f.job}: {f.error}' for f in failures[:3]) + (f'; and {len(failures) - 3} more' if len(failures) > 3 else '')
+        shown = '; '.join(f'{f.job[0] if len(f.job) == 1 else f.job}: {f.error}' for f in failures[:3]) + (f'; and {len(failures) - 3} more' if len(failures) > 3 else '')
         raise RuntimeError(f'{len(failures)} of {len(todo)} transfer jobs failed ({shown}); the other rows are stored: run again to retry these')
-    df = results_frame(rows)
-    df.attrs['computed'] = len(todo) # rows computed by this call (the others were on disk)
+    df = results_frame([rows[r] for r in runs if r in rows])
+    df.attrs['computed'] = computed # rows computed by this call (the others were on disk)
     return df
 
 # %% ../nbs/05_transfer.ipynb #c039
@@ -338,6 +445,7 @@ class AnalysisContext:
     progress: bool = True
     data_root: str|None = None # root of real datasets, for analyses that load more data
     executor: object = None # who runs the transfer sweep's jobs (`executors.executor(...)`; None: this process)
+    ft_together: int = 8 # (checkpoint, seed) pairs the sweep fine-tunes side by side (1: one at a time)
     @property
     def results(self) -> pd.DataFrame|None: return self.tables.get('results')
     def table(self, name:str, # a table of an earlier analysis ('results', 'spectral', ...)
@@ -356,4 +464,4 @@ class AnalysisContext:
 def transfer_analysis(ctx:AnalysisContext) -> dict:
     "FE and FT of every checkpoint (`transfer_sweep`): the table `results`."
     return {'results': transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device,
-                                      progress=ctx.progress, executor=ctx.executor)}
+                                      progress=ctx.progress, executor=ctx.executor, ft_together=ctx.ft_together)}
