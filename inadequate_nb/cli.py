@@ -239,6 +239,7 @@ def main(argv:list|None=None) -> int:
     import warnings, signal
     if not a.debug: warnings.formatwarning = _warning
     previous = signal.signal(signal.SIGTERM, _terminate)  # `kill PID` stops as cleanly as Ctrl-C
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops even where the shell ignores SIGINT (a job started with `&`)
     try: return COMMANDS[a.command](a, state)
     except KeyboardInterrupt as e:
         print(f'\ninadequate-nb: {_interrupted(state)}', file=sys.stderr, flush=True); return 143 if isinstance(e, Terminated) else 130
@@ -248,6 +249,6 @@ def main(argv:list|None=None) -> int:
         if isinstance(e, KeyError): msg = msg.strip("'\"")
         if isinstance(e, OSError) and e.filename and str(e.filename) not in msg: msg = f'{msg} ({e.filename})'
         print(f'inadequate-nb: error: {" ".join(msg.split())}', file=sys.stderr); return 2
-    finally: signal.signal(signal.SIGTERM, previous)
+    finally: signal.signal(signal.SIGTERM, previous); signal.signal(signal.SIGINT, previous_int)
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

@@ -50,7 +50,7 @@ def test_tables_make_sense(run):
     assert r.failures == []
     sp, res = pd.read_csv(out/'spectral.csv'), pd.read_csv(out/'results.csv')
     epochs, seeds = [0, 1, 3], [0, 1]
-    best = best_checkpoint(res[res['mode'] == 'fe_converged'].groupby('epoch').accuracy.mean())  # quick has no validation split: chosen on test
+    best = best_checkpoint(res[res['mode'] == 'fe_converged'].groupby('epoch').validation_accuracy.mean())  # chosen on validation, never on test
     assert set(sp[sp.is_best_fe].epoch) == {best} and set(sp[sp.is_final].epoch) == {3}
     assert (sp.best_fe_protocol == 'fe_converged').all()
     fe = sp[(sp.sweep == 'components') & (sp['mode'] == 'FE')]
