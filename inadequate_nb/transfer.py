@@ -19,11 +19,11 @@ from .trajectory import Trajectory
 from .probes import check_labelled, train_softmax_classifier, accuracy, logistic_regression_probe, stratified_holdout
 
 # %% auto #0
-__all__ = ['FT_TOGETHER_TOLERANCE', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'fine_tune',
-           'whole_network_sgd', 'train_whole_network', 'StackedLinear', 'stack_networks', 'unstack_networks',
-           'fine_tune_together', 'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images',
-           'TransferConfig', 'validation_split', 'SweepInputs', 'transfer_job', 'transfer_sweep', 'Analysis',
-           'register_analysis', 'AnalysisContext', 'transfer_analysis']
+__all__ = ['FT_TOGETHER_TOLERANCE', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig',
+           'with_target_head', 'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear',
+           'stack_networks', 'unstack_networks', 'fine_tune_together', 'ResultStore', 'tidy_table', 'results_frame',
+           'drawn_training_images', 'TransferConfig', 'validation_split', 'SweepInputs', 'transfer_job',
+           'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -90,6 +90,16 @@ class FineTuneConfig:
     flip: bool = False # horizontal flips (off for digits)
     def __post_init__(self): float_fields(self)
 
+# %% ../nbs/05_transfer.ipynb #c010a
+def with_target_head(model:nn.Module, # a pre-trained network (copied, not changed)
+                     num_classes:int, # the target's classes
+                     generator:torch.Generator, # draws the head's weights
+                    ) -> nn.Module:
+    "A copy of `model` whose head is a new linear layer for the target: weights N(0, 0.01^2), biases zero."
+    model = copy.deepcopy(model); head = nn.Linear(model.feature_dim, num_classes)
+    nn.init.normal_(head.weight, std=0.01, generator=generator); nn.init.zeros_(head.bias)
+    model.head = head; return model
+
 # %% ../nbs/05_transfer.ipynb #c011
 def fine_tune(model:nn.Module, # a pre-trained network (copied, not changed)
               train:ImageData, # target training images, in the model's geometry
@@ -99,10 +109,7 @@ def fine_tune(model:nn.Module, # a pre-trained network (copied, not changed)
              ) -> nn.Module:
     "Fine-tune a copy of `model` (new head for the target's classes) on `train`; return it in eval mode."
     g = seed_everything(seed)
-    model = copy.deepcopy(model).to(device)
-    head = nn.Linear(model.feature_dim, train.num_classes)  # drawn on the CPU from the seeded generator, then moved
-    nn.init.normal_(head.weight, std=0.01, generator=g); nn.init.zeros_(head.bias)
-    model.head = head.to(device)
+    model = with_target_head(model, train.num_classes, g).to(device)  # the head drawn on the CPU from the seeded generator, then moved
     return train_whole_network(model, train, config.epochs, config.lr, config.batch_size, config.weight_decay,
                                config.crop_pad, config.flip, g, device)
 
@@ -155,14 +162,15 @@ def stack_networks(models:list[nn.Module], # networks of one architecture (each 
                   ) -> nn.Module:
     "One network computing `models` side by side: input and every layer's channels are the networks' blocks in order."
     m0, K = models[0], len(models)
+    cat = lambda name: torch.cat([getattr(m, name).detach() for m in models])  # one tensor of every network, in order
     if isinstance(m0, nn.Conv2d):
         c = nn.Conv2d(K*m0.in_channels, K*m0.out_channels, m0.kernel_size, m0.stride, m0.padding, m0.dilation, K*m0.groups,
                       bias=m0.bias is not None, padding_mode=m0.padding_mode)
-        c.load_state_dict({k: torch.cat([m.state_dict()[k] for m in models]) for k in m0.state_dict()}); return c
+        c.load_state_dict({k: cat(k) for k in m0.state_dict()}); return c
     if isinstance(m0, nn.BatchNorm2d):
         if m0.momentum is None or not m0.track_running_stats: raise TypeError('stacking needs BatchNorm with a momentum and running statistics')
         b = nn.BatchNorm2d(K*m0.num_features, m0.eps, m0.momentum, m0.affine)
-        b.load_state_dict({k: torch.cat([m.state_dict()[k] for m in models]) if k != 'num_batches_tracked' else torch.tensor(0) for k in m0.state_dict()})
+        b.load_state_dict({k: cat(k) if k != 'num_batches_tracked' else torch.tensor(0) for k in m0.state_dict()})
         return b
     if isinstance(m0, nn.Linear): return StackedLinear(models)
     if isinstance(m0, Normalise):
@@ -178,7 +186,7 @@ def unstack_networks(stacked:nn.Module, # from `stack_networks(models)`, trained
                      models:list[nn.Module], # the networks it was stacked from (not changed)
                     ) -> list[nn.Module]:
     "Copies of `models` holding the stacked network's weights and statistics, network k from block k."
-    K, state, out = len(models), stacked.state_dict(), []
+    state, out = stacked.state_dict(), []
     for k, m in enumerate(models):
         own, new = m.state_dict(), {}
         for name, t in own.items():
@@ -187,7 +195,7 @@ def unstack_networks(stacked:nn.Module, # from `stack_networks(models)`, trained
             elif s.ndim == t.ndim + 1: new[name] = s[k]  # StackedLinear: one slice per network
             else:
                 d = next((i for i in range(t.ndim) if s.shape[i] != t.shape[i]), 0)
-                new[name] = s.narrow(d, k*t.shape[d], t.shape[d]) if K > 1 else s
+                new[name] = s.narrow(d, k*t.shape[d], t.shape[d])
         m = copy.deepcopy(m); m.load_state_dict(new); out.append(m)
     return out
 
@@ -203,9 +211,7 @@ def fine_tune_together(models:list[nn.Module], # pre-trained networks of one arc
     if len({(len(t), t.num_classes) for t in trains}) > 1: raise ValueError('networks fine-tuned together need training sets of one size and one set of classes')
     nets, gens = [], []
     for m, t, s in zip(models, trains, seeds):
-        g = seed_everything(s); net = copy.deepcopy(m); head = nn.Linear(net.feature_dim, t.num_classes)
-        nn.init.normal_(head.weight, std=0.01, generator=g); nn.init.zeros_(head.bias)  # as fine_tune draws it
-        net.head = head; nets.append(net); gens.append(g)
+        g = seed_everything(s); nets.append(with_target_head(m, t.num_classes, g)); gens.append(g)  # as fine_tune draws it
     try: stacked = stack_networks(nets)
     except TypeError: return [fine_tune(m, t, config, s, device) for m, t, s in zip(models, trains, seeds)]
     stacked = stacked.to(device)  # the default layout, as train_whole_network's
@@ -372,7 +378,8 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     runs = [(e, m, s) for e in epochs for s in config.seeds for m in ['source'] + [f'fe_{p}' for p in config.fe_protocols]
             + (['ft'] if s in config.seeds[:config.ft_seeds] and e in ft_at else []) if not (m == 'source' and s != config.seeds[0])]
     ft = [r for r in runs if r[1] == 'ft']  # fine-tuned in fixed groups of `ft_together`, whatever is on disk: a row never depends on history
-    jobs = [(r,) for r in runs if r[1] != 'ft'] + [tuple(ft[i:i + max(1, ft_together)]) for i in range(0, len(ft), max(1, ft_together))]
+    group = max(1, ft_together)
+    jobs = [(r,) for r in runs if r[1] != 'ft'] + [tuple(ft[i:i + group]) for i in range(0, len(ft), group)]
     base = dict(source=trajectory.manifest['source'], target_train=target_train.key, target_test=target_test.key,
                 arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, validation_fraction=config.validation_fraction, **provenance())
     fe_train, subsets = drawn_training_images(train, config.n_per_class, config.seeds)
