@@ -20,11 +20,15 @@ reproduce: $(STAMP)
 	$(BIN)/inadequate-nb reproduce --preset $(PRESET) --out runs/$(PRESET) --publish figures/$(PRESET)
 
 ## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest, one worker
-## per core; a test file's tests share a worker, as they share its fixtures)
+## per core; a test file's tests share a worker, as they share its fixtures). Each notebook prints its time as it ends; a
+## test that hangs fails after TEST_TIMEOUT seconds with the stacks of its threads, the notebooks after NB_TIMEOUT
+## (4 and 12 minutes here), so a hang is named in CI's output instead of using up its time
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(1, min(4, os.cpu_count() or 1)))')
+TEST_TIMEOUT ?= 900
+NB_TIMEOUT ?= 2400
 test: $(STAMP)
-	$(BIN)/nbdev_test --n_workers $(TEST_WORKERS) --skip_folder_re '^(paper|[_.].*)$$'
-	$(BIN)/pytest -q -rs --durations=10 -n $(TEST_WORKERS) --dist loadfile tests
+	timeout --signal INT --kill-after 60 $(NB_TIMEOUT) $(BIN)/nbdev_test --n_workers $(TEST_WORKERS) --timing --skip_folder_re '^(paper|[_.].*)$$'
+	$(BIN)/pytest -q -rs --durations=10 --timeout $(TEST_TIMEOUT) -n $(TEST_WORKERS) --dist loadfile tests
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

@@ -11,9 +11,9 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['seed_everything', 'default_device', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'read_json', 'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields',
-           'repository_folder', 'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir', 'RunLayout',
-           'provenance']
+           'read_json', 'remove_temporaries', 'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256',
+           'float_fields', 'repository_folder', 'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir',
+           'RunLayout', 'provenance']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -73,6 +73,14 @@ def read_json(path:str|Path, # the file
     except FileNotFoundError: raise
     except json.JSONDecodeError as e: raise ValueError(f'{path} is damaged (not valid JSON: {e.msg} at line {e.lineno}): {fix}') from None
     except (OSError, UnicodeDecodeError) as e: raise ValueError(f'{path} cannot be read ({type(e).__name__}: {e}): {fix}') from None
+
+# %% ../nbs/00_core.ipynb #c016b
+def remove_temporaries(folder:str|Path, # a folder no other process writes now (its lock held)
+                      ) -> list[Path]:
+    "Delete the temporary files that killed `atomic_write`s left directly in `folder`; return them."
+    left = [p for p in Path(folder).glob('.*.tmp') if p.is_file()] if Path(folder).is_dir() else []
+    for p in left: p.unlink(missing_ok=True)
+    return left
 
 # %% ../nbs/00_core.ipynb #c020
 class FolderLock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 import torch, torch.nn as nn
-from .core import atomic_write_json, atomic_torch_save, file_sha256, read_json, tensors_sha256, provenance, FolderLock
+from .core import atomic_write_json, atomic_torch_save, file_sha256, read_json, tensors_sha256, provenance, FolderLock, remove_temporaries
 from .models import save_checkpoint, load_checkpoint, model_from_checkpoint, CheckpointError
 
 # %% auto #0
@@ -33,6 +33,7 @@ class TrajectoryWriter:
         self.folder, self.writes, self.rank = Path(folder), writes, rank
         self.manifest_path, self.state_path = self.folder/'manifest.json', self.folder/'resume.pt'
         self.lock = FolderLock(self.folder, 'a pre-training') if writes else None  # one writer per trajectory
+        if writes: remove_temporaries(self.folder); remove_temporaries(self.folder/'log')  # a killed writer's
         if self.manifest_path.is_file():
             self.manifest = read_json(self.manifest_path, f'delete the folder {self.folder} to pre-train again')
             if self.manifest.get('run_hash') != run_hash:

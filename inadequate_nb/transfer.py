@@ -19,9 +19,9 @@ from .trajectory import Trajectory
 from .probes import check_labelled, train_softmax_classifier, accuracy, logistic_regression_probe, stratified_holdout
 
 # %% auto #0
-__all__ = ['FT_TOGETHER_TOLERANCE', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig',
-           'with_target_head', 'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear',
-           'stack_networks', 'unstack_networks', 'fine_tune_together', 'ResultStore', 'tidy_table', 'results_frame',
+__all__ = ['FT_TOGETHER_RTOL', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'with_target_head',
+           'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear', 'stack_networks',
+           'unstack_networks', 'fine_tune_together', 'ResultStore', 'tidy_table', 'results_frame',
            'drawn_training_images', 'TransferConfig', 'validation_split', 'SweepInputs', 'transfer_job',
            'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
@@ -234,7 +234,7 @@ def fine_tune_together(models:list[nn.Module], # pre-trained networks of one arc
     return [m.to(device).eval() for m in unstack_networks(stacked.cpu(), nets)]
 
 # %% ../nbs/05_transfer.ipynb #c013m
-FT_TOGETHER_TOLERANCE = 0.1 # test accuracy (a share): together vs one at a time, on one row
+FT_TOGETHER_RTOL = 1e-9 # float64: largest difference of a tensor, together vs one at a time, over its largest value
 
 # %% ../nbs/05_transfer.ipynb #c015
 class ResultStore:

@@ -1,12 +1,13 @@
 """The transfer sweep on every executor: the quick preset's results.csv is byte for byte the in-process one, whether its
 jobs ran here, in two local processes or on a local two-worker Ray cluster; fine-tuning one network at a time instead of
-eight side by side changes only the FT rows, within the stated tolerance; a bad executor option is one line and exit 2."""
+eight side by side changes only the FT rows, by at most two test images at a learning rate where float32 rounding does
+not grow (05_transfer: the algorithms are the same to 1e-9 in float64); a bad executor option is one line and exit 2."""
 import json
 import pandas as pd, pytest
-from inadequate_nb.transfer import FT_TOGETHER_TOLERANCE
+from inadequate_nb.datasets import load_dataset
 from conftest import cli
 
-TRANSFER_ONLY = ['--set', 'analyses=["transfer"]', '--set', 'notebooks=[]', '--quiet']
+TRANSFER_ONLY = ['--set', 'analyses=["transfer"]', '--set', 'notebooks=[]', '--set', 'transfer.ft.lr=0.001', '--quiet']
 
 
 @pytest.fixture(scope='module')
@@ -32,7 +33,8 @@ def test_fine_tuning_one_at_a_time(in_process, tmp_path):
     assert ft.sum() >= 2 and (one['mode'] == together['mode']).all()
     pd.testing.assert_frame_equal(one[~ft], together[~ft])  # FE and source rows: the same
     assert {json.loads(p).get('fine_tuned_together') for p in together.params[ft]} == {ft.sum()} and all('fine_tuned_together' not in p for p in one.params)
-    assert (one.accuracy[ft] - together.accuracy[ft]).abs().max() <= FT_TOGETHER_TOLERANCE
+    assert (one.accuracy[ft] - together.accuracy[ft]).abs().max() <= 2/len(load_dataset('digits', 'test'))
+    assert together.accuracy[ft].nunique() == ft.sum()  # the rows differ: a row given another's network would show
 
 
 @pytest.mark.parametrize('args, says', [(['--executor', 'dask'], "unknown executor 'dask'; choose from inprocess, processes, ray"), (['--workers', '0', '--executor', 'processes'], 'give at least 1'),
