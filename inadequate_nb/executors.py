@@ -5,7 +5,7 @@
 # %% ../nbs/00a_executors.ipynb #c001
 from __future__ import annotations
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 # %% auto #0
@@ -14,13 +14,14 @@ __all__ = ['EXECUTORS', 'JobFailure', 'InProcess', 'Processes', 'Ray', 'executor
 # %% ../nbs/00a_executors.ipynb #c005
 @dataclass
 class JobFailure:
-    "A job that raised in a worker: the job and the error, as one line."
+    "A job that raised in a worker: the job and the error, as one line (and the exception, for a caller that re-raises it)."
     job: object # the job, as it was given
     error: str # 'ExceptionType: message'
+    exception: BaseException|None = field(default=None, compare=False, repr=False) # the worker's exception, sent back
 
 def _failure(job, e:BaseException) -> JobFailure:
     msg = str(e).strip().splitlines()
-    return JobFailure(job, f"{type(e).__name__}: {msg[-1] if msg else ''}")
+    return JobFailure(job, f"{type(e).__name__}: {msg[-1] if msg else ''}", e)
 
 # %% ../nbs/00a_executors.ipynb #c006
 class InProcess:

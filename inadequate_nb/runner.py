@@ -13,6 +13,7 @@ from .core import (RunLayout, FolderLock, atomic_write, atomic_write_text, confi
 from .data import DATASETS, ImageData, load_dataset, per_class_subset, per_class_indices
 from .datasets import FILE_LISTS, image_files, dataset_status
 from .trajectory import Trajectory
+from .executors import JobFailure, Processes
 from .pretrain import pretrain
 from .distributed import DistributedConfig, distributed_pretrain, torchrun_command
 from .transfer import AnalysisContext, ANALYSES, results_frame
@@ -438,12 +439,16 @@ def restore_published_seeds(e:Experiment, # the study's experiment
         taken.append(s)
     return taken
 
-def _run_seed(e:Experiment, out:str, data_root, download, device, progress, worker:bool=False) -> dict:
-    "One seed of a study (a worker process's job): its steps and failures."
-    if worker:  # Ctrl-C reaches every process of the terminal: the study's own process stops the workers
-        import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _run_seed(e:Experiment, out:str, data_root, download, device, progress) -> dict:
+    "One seed of a study: its steps and failures."
     r = run_experiment(e, out, data_root, download, device, progress)
     return {'steps': r.steps, 'failures': r.failures}
+
+def _run_seed_in_worker(seed:int, study:tuple) -> dict:
+    "`_run_seed` as a job of `executors.Processes` (`study`: the experiment, study folder, data root, download, device)."
+    import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches every process of the terminal: the study's process stops the workers
+    e, out, data_root, download, device = study
+    return _run_seed(seed_experiment(e, seed), str(Path(out)/f'seed{seed}'), data_root, download, device, False)
 
 # %% ../nbs/12_runner.ipynb #c034
 @dataclass
@@ -481,17 +486,10 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
     jobs = max(1, min(int(jobs), len(todo)))
     if jobs == 1:
         for s in todo: st.runs[s] = _run_seed(seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, progress)
-    else:
-        import concurrent.futures as cf, multiprocessing as mp
-        with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
-            futures = {pool.submit(_run_seed, seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, False, True): s for s in todo}
-            try:
-                for f in cf.as_completed(futures):
-                    s = futures[f]; st.runs[s] = f.result(); print(f'[{e.name}] pre-training seed {s}: done', flush=True)
-            except BaseException:
-                for f in futures: f.cancel()
-                for p in list(pool._processes.values()): p.terminate()
-                raise
+    else:  # each seed in a worker process with its share of the cores; a seed that raises stops the study, as in one process
+        for s, r in Processes(jobs).run(_run_seed_in_worker, todo, (e, str(out), data_root, download, device)):
+            if isinstance(r, JobFailure): raise r.exception
+            st.runs[s] = r; print(f'[{e.name}] pre-training seed {s}: done', flush=True)
     for s, r in st.runs.items(): st.failures += [f'seed {s}: {x}' for x in r['failures']]
     merge_seed_tables(out, study_seeds(out))
     lay = RunLayout(out)

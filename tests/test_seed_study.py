@@ -64,3 +64,12 @@ def test_a_published_study_continues_without_its_run_folders(study, tmp_path):
     assert not (tmp_path/'more'/'seed0'/'trajectory').exists() and (tmp_path/'more'/'seed2'/'trajectory').is_dir()
     bad = cli('seeds', '--preset', 'quick', '--set', 'pretrain.lr=0.2', '--seeds', 0, 1, '--out', tmp_path/'other', '--reuse', out/'published', check=False)
     assert bad.returncode == 2 and 'holds the results of another experiment (pretrain.lr' in bad.stderr
+
+
+def test_seeds_in_two_processes_give_the_same_rows(study, tmp_path):
+    out, _ = study  # --jobs 2: each seed in a worker process (executors.Processes), with the recipe's one thread
+    p = cli('seeds', '--preset', 'quick', '--set', 'analyses=["transfer"]', '--set', 'notebooks=[]', '--seeds', 0, 1, '--jobs', 2,
+            '--out', tmp_path/'two', '--quiet')
+    assert 'pre-training seed 0: done' in p.stdout and 'pre-training seed 1: done' in p.stdout, p.stdout
+    for s in (0, 1):
+        assert (tmp_path/'two'/f'seed{s}'/'results.csv').read_bytes() == (out/f'seed{s}'/'results.csv').read_bytes(), s
