@@ -21,8 +21,8 @@ reproduce: $(STAMP)
 
 ## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest, one worker
 ## per core; a test file's tests share a worker, as they share its fixtures). Each notebook prints its time as it ends; a
-## test that hangs fails after TEST_TIMEOUT seconds with the stacks of its threads, the notebooks after NB_TIMEOUT
-## (4 and 12 minutes here), so a hang is named in CI's output instead of using up its time
+## test that hangs fails after TEST_TIMEOUT seconds with the stacks of its threads, the notebooks after NB_TIMEOUT (here
+## the notebooks take about 4 minutes, tests/ about 12), so a hang is named in CI's output instead of using up its time
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(1, min(4, os.cpu_count() or 1)))')
 TEST_TIMEOUT ?= 900
 NB_TIMEOUT ?= 2400

@@ -439,16 +439,16 @@ def restore_published_seeds(e:Experiment, # the study's experiment
         taken.append(s)
     return taken
 
-def _run_seed(e:Experiment, out:str, data_root, download, device, progress) -> dict:
-    "One seed of a study: its steps and failures."
-    r = run_experiment(e, out, data_root, download, device, progress)
+def _run_seed(seed:int, study:tuple, progress:bool=False) -> dict:
+    "One seed of a study (`study`: the experiment, study folder, data root, download, device): its steps and failures."
+    e, out, data_root, download, device = study
+    r = run_experiment(seed_experiment(e, seed), str(Path(out)/f'seed{seed}'), data_root, download, device, progress)
     return {'steps': r.steps, 'failures': r.failures}
 
 def _run_seed_in_worker(seed:int, study:tuple) -> dict:
-    "`_run_seed` as a job of `executors.Processes` (`study`: the experiment, study folder, data root, download, device)."
+    "`_run_seed` as a job of `executors.Processes`."
     import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches every process of the terminal: the study's process stops the workers
-    e, out, data_root, download, device = study
-    return _run_seed(seed_experiment(e, seed), str(Path(out)/f'seed{seed}'), data_root, download, device, False)
+    return _run_seed(seed, study)
 
 # %% ../nbs/12_runner.ipynb #c034
 @dataclass
@@ -484,10 +484,11 @@ def run_seed_study(e:Experiment, # the experiment (its pre-training seed is repl
         st.runs[s] = {'steps': [], 'failures': []}; print(f'[{e.name}] pre-training seed {s}: taken from {reuse}', flush=True)
     todo = [s for s in seeds if s not in st.runs]
     jobs = max(1, min(int(jobs), len(todo)))
+    shared = (e, str(out), data_root, download, device)
     if jobs == 1:
-        for s in todo: st.runs[s] = _run_seed(seed_experiment(e, s), str(out/f'seed{s}'), data_root, download, device, progress)
+        for s in todo: st.runs[s] = _run_seed(s, shared, progress)
     else:  # each seed in a worker process with its share of the cores; a seed that raises stops the study, as in one process
-        for s, r in Processes(jobs).run(_run_seed_in_worker, todo, (e, str(out), data_root, download, device)):
+        for s, r in Processes(jobs).run(_run_seed_in_worker, todo, shared):
             if isinstance(r, JobFailure): raise r.exception
             st.runs[s] = r; print(f'[{e.name}] pre-training seed {s}: done', flush=True)
     for s, r in st.runs.items(): st.failures += [f'seed {s}: {x}' for x in r['failures']]
