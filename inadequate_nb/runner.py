@@ -5,6 +5,7 @@
 # %% ../nbs/12_runner.ipynb #c001
 from __future__ import annotations
 import json, re, shutil, subprocess, sys, time, tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
@@ -22,11 +23,11 @@ from .experiments import (Experiment, ExperimentError, check_analysis_options, e
                                        experiment_notebooks, missing_analyses, notebook_parameters, recipe_hash, recipe_differences, target_name)
 
 # %% auto #0
-__all__ = ['STUDY_ROW_KEYS', 'PUBLISHED_MARK', 'load_source', 'load_target', 'data_fingerprint', 'check_data', 'run_trajectory',
-           'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run', 'recorded_experiment',
-           'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks', 'report_steps', 'write_report',
-           'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables', 'restore_published_seeds',
-           'SeedStudy', 'run_seed_study']
+__all__ = ['STUDY_ROW_KEYS', 'NOTEBOOKS_AT_ONCE', 'PUBLISHED_MARK', 'load_source', 'load_target', 'data_fingerprint',
+           'check_data', 'run_trajectory', 'notebook_path', 'run_notebook', 'merged_table', 'write_table', 'Run',
+           'recorded_experiment', 'check_run_folder', 'run_experiment', 'notebook_stem', 'run_notebooks',
+           'report_steps', 'write_report', 'publish_outputs', 'seed_experiment', 'study_seeds', 'merge_seed_tables',
+           'restore_published_seeds', 'SeedStudy', 'run_seed_study']
 
 # %% ../nbs/12_runner.ipynb #c006
 def _at(path:str, f):
@@ -307,10 +308,12 @@ def notebook_stem(e:Experiment, target:str|None) -> str:
     "What a notebook's files are named after: the experiment, and the target when there are several."
     return e.name if target is None or len(e.targets) == 1 else f'{e.name}-{target}'
 
+NOTEBOOKS_AT_ONCE = 4 # at most this many notebook kernels at once (each is its own process, mostly single-threaded)
+
 def run_notebooks(r:Run, targets:list):
-    "Execute the experiment's paper notebooks for the run `r` (its targets present: `targets`)."
+    "Execute the experiment's paper notebooks for the run `r` (its targets present: `targets`), as many at once as it has threads."
     e, lay = r.experiment, r.layout
-    base = {'experiment': e.name, 'out_dir': notebook_path(lay.root)}
+    base, planned = {'experiment': e.name, 'out_dir': notebook_path(lay.root)}, []
     for nb in experiment_notebooks(e):
         if missing := missing_analyses(e, nb):
             r.steps.append({'step': f'notebook {nb}', 'result': f"left out: it draws the tables of {', '.join(missing)}, not run here", 'seconds': 0})
@@ -320,14 +323,20 @@ def run_notebooks(r:Run, targets:list):
         runs = [(t, notebook_stem(e, t)) for t in targets] if 'target' in params else [(None, notebook_stem(e, None))]
         for t, stem in runs:
             p = dict(base, stem=stem, **({'target': t} if t is not None else {}), **extra)
-            p = {k: v for k, v in p.items() if k in params}
-            output = nb if t is None or len(e.targets) == 1 else f'{nb}-{t}'
+            planned.append((nb, {k: v for k, v in p.items() if k in params}, nb if t is None or len(e.targets) == 1 else f'{nb}-{t}'))
+    def execute(job):  # in a thread: the kernel is another process; the step is recorded below, in the plan's order
+        (nb, p, output), t0 = job, time.time()
+        try: out = run_notebook(nb, lay, p, output)
+        except Exception as ex: out = ex
+        print(f"[{e.name}] notebook {output}: {'FAILED' if isinstance(out, Exception) else out} in {time.time() - t0:.1f} s", flush=True)
+        return out, round(time.time() - t0, 1)
+    with ThreadPoolExecutor(max(1, min(torch.get_num_threads(), NOTEBOOKS_AT_ONCE, len(planned) or 1))) as pool:
+        for (nb, p, output), (out, seconds) in zip(planned, pool.map(execute, planned)):
             step = f'notebook {output}'
-            try: r.step(step, lambda: run_notebook(nb, lay, p, output))
-            except Exception as ex:
-                msg = str(ex).strip().splitlines()[-1] if str(ex).strip() else ''
-                r.failures.append(f'{output}: {type(ex).__name__}: {msg}'); r.steps.append({'step': step, 'result': 'FAILED', 'seconds': 0})
-                print(f'[{e.name}] {step} FAILED: see {lay.notebooks}/{output}.failed.ipynb', flush=True)
+            if not isinstance(out, Exception): r.steps.append({'step': step, 'result': _outcome(out), 'seconds': seconds}); continue
+            msg = str(out).strip().splitlines()[-1] if str(out).strip() else ''
+            r.failures.append(f'{output}: {type(out).__name__}: {msg}'); r.steps.append({'step': step, 'result': 'FAILED', 'seconds': 0})
+            print(f'[{e.name}] {step} FAILED: see {lay.notebooks}/{output}.failed.ipynb', flush=True)
 
 # %% ../nbs/12_runner.ipynb #c025
 def report_steps(steps:list, failures:list) -> list[str]:
