@@ -15,7 +15,7 @@ from .trajectory import Trajectory
 from .statistics import best_checkpoint
 from .spectral import batched_spectral_split
 from .scores import SCORES, SET_SCORES, SCORE_TERMS, score_value, _numpy, _as_features, _as_labels, rank_agreement
-from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, drawn_training_images,
+from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, fine_tune_together, drawn_training_images,
                                     FineTuneConfig, fe_accuracy)
 
 # %% auto #0
@@ -394,24 +394,39 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
     params = {'proxy_fe': {'protocol': fe_protocol, 'epochs': ctx.transfer.fe_epochs if fe_protocol == 'paper' else None}, 'proxy_ft': asdict(ft)}
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'select-rows')
     base = dict(target_train=ctx.target_train.key, n_per_class=ctx.transfer.n_per_class, fraction=fraction, **provenance())
-    jobs = [(e, s, k) for e in traj.epochs for s in seeds for k in ('proxy_fe', 'proxy_ft')]
-    rows, model, entry = [], {}, {}
-    for epoch, seed, kind in tqdm(jobs, desc='select', disable=not ctx.progress):
-        sha = traj.identity(epoch); fit, held = splits[seed]
-        key = dict(checkpoint=sha, target=train_key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class, fraction=fraction, params=params[kind])
-        if (row := store.get(key)) is None:
-            t0 = time.time()
-            if kind == 'proxy_fe':
-                if epoch not in entry: entry = {epoch: cache.get(traj, epoch, train)}
-                f, y = entry[epoch]['features'], entry[epoch]['labels']
-                acc = fe_accuracy(f[fit], y[fit], f[held], y[held], fe_protocol, seed, epochs=ctx.transfer.fe_epochs)['accuracy']
-            else:
-                if epoch not in model: model = {epoch: traj.load(epoch)}
-                acc = _accuracy(fine_tune(model[epoch], train.subset(fit), ft, seed, ctx.device), train.subset(held), ctx.device)
-            row = store.put(key, dict(base, selector=kind, epoch=epoch, checkpoint=sha[:16], seed=seed, value=acc, n_train=len(fit),
-                                      n_held_out=len(held), params=json.dumps(params[kind], sort_keys=True), seconds=round(time.time() - t0, 3)))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    pairs = [(e, s) for e in traj.epochs for s in seeds]
+    n = max(1, ctx.ft_together); groups = [pairs[i:i + n] for i in range(0, len(pairs), n)]  # fixed: a row never depends on what is on disk
+    group_of = {p: len(g) for g in groups for p in g}
+    def key(epoch, seed, kind):
+        together = {'fine_tuned_together': group_of[epoch, seed]} if kind == 'proxy_ft' and group_of[epoch, seed] > 1 else {}
+        return dict(checkpoint=traj.identity(epoch), target=train_key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class,
+                    fraction=fraction, params=params[kind], **together)
+    def put(epoch, seed, kind, acc, seconds):
+        fit, held = splits[seed]; k = key(epoch, seed, kind)
+        return store.put(k, dict(base, selector=kind, epoch=epoch, checkpoint=k['checkpoint'][:16], seed=seed, value=acc, n_train=len(fit),
+                                 n_held_out=len(held), params=json.dumps(params[kind] | {x: k[x] for x in k if x == 'fine_tuned_together'}, sort_keys=True),
+                                 seconds=round(seconds, 3)))
+    rows = {(e, s, k): row for e, s in pairs for k in ('proxy_fe', 'proxy_ft') if (row := store.get(key(e, s, k))) is not None}
+    bar = tqdm(total=2*len(pairs) - len(rows), desc='select', disable=not ctx.progress)
+    for epoch in traj.epochs:  # FE proxies: one probe on the cached features of each checkpoint and seed
+        if not (todo := [s for s in seeds if (epoch, s, 'proxy_fe') not in rows]): continue
+        entry = cache.get(traj, epoch, train); f, y = entry['features'], entry['labels']
+        for seed in todo:
+            (fit, held), t0 = splits[seed], time.time()
+            acc = fe_accuracy(f[fit], y[fit], f[held], y[held], fe_protocol, seed, epochs=ctx.transfer.fe_epochs)['accuracy']
+            rows[epoch, seed, 'proxy_fe'] = put(epoch, seed, 'proxy_fe', acc, time.time() - t0); bar.update()
+    for g in groups:  # FT proxies: a short fine-tune of each group's pairs side by side, scored on the held-out part
+        if all((e, s, 'proxy_ft') in rows for e, s in g): continue
+        t0, fits = time.time(), [train.subset(splits[s][0]) for _, s in g]
+        nets = [traj.load(e) for e, _ in g]
+        tuned = (fine_tune_together(nets, fits, ft, [s for _, s in g], ctx.device) if len({len(d) for d in fits}) == 1
+                 else [fine_tune(m, d, ft, s, ctx.device) for m, d, (_, s) in zip(nets, fits, g)])  # proxy parts of unequal size
+        for (e, s), net in zip(g, tuned):
+            if (e, s, 'proxy_ft') in rows: continue  # stored earlier: a group is recomputed whole, its stored rows kept
+            rows[e, s, 'proxy_ft'] = put(e, s, 'proxy_ft', _accuracy(net, train.subset(splits[s][1]), ctx.device), (time.time() - t0)/len(g))
+            bar.update()
+    bar.close()
+    return pd.DataFrame([rows[e, s, k] for e, s in pairs for k in ('proxy_fe', 'proxy_ft')])
 
 # %% ../nbs/07_assess.ipynb #c050
 def selector_values(ctx:AnalysisContext, # the run

@@ -15,13 +15,14 @@ from .data import ImageData, per_class_indices, to_geometry
 from .models import penultimate_features
 from .trajectory import Trajectory
 from .probes import check_features, check_labelled, softmax_probe, _one_cpu_thread
-from .transfer import register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, FineTuneConfig, drawn_training_images
+from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, fine_tune_together, FineTuneConfig,
+                                    drawn_training_images)
 from .statistics import best_checkpoint
 
 # %% auto #0
 __all__ = ['SPECTRAL_COLUMNS', 'spectral_k', 'SpectralSplit', 'spectral_split', 'spectral_batches', 'BatchedSpectralSplit',
            'batched_spectral_split', 'component_features', 'component_probe', 'softmax_probes', 'SpectralConfig',
-           'best_fe_epoch', 'split_spec', 'measure_units', 'fine_tuned_features', 'tsne_embedding', 'spectral_fe_sweep',
+           'best_fe_epoch', 'split_spec', 'measure_units', 'FineTunedFeatures', 'tsne_embedding', 'spectral_fe_sweep',
            'spectral_ft_rows', 'spectral_tsne', 'spectral_analysis']
 
 # %% ../nbs/06_spectral.ipynb #c006
@@ -247,7 +248,7 @@ class SpectralConfig:
     tsne_perplexity: float = 30.0 # t-SNE perplexity (capped at (n - 1) / 3)
     tsne_seed: int = 0 # seeds the sample and t-SNE
     tsne_threads: int|None = 1 # t-SNE's OpenMP threads (None: all; one is far faster on busy shared cores)
-    ft_threads: int|None = 1 # CPU threads while fine-tuning (None: torch's default); see below
+    ft_threads: int|None = None # CPU threads while fine-tuning (None: the run's); see Fine-tuned features below
     def __post_init__(self):
         if isinstance(self.test_projection, str): self.test_projection = [self.test_projection]
         if isinstance(self.centre, (bool, str)):
@@ -333,37 +334,60 @@ def _measure(todo:dict, data:dict, num_classes:int, config:SpectralConfig, store
     return done
 
 # %% ../nbs/06_spectral.ipynb #c060
-def fine_tuned_features(trajectory:Trajectory, # the checkpoints
-                        epoch:int, # which checkpoint to fine-tune
-                        train:ImageData, # the target's train split, in the trajectory's geometry
-                        test:ImageData, # the target's test split, in the same geometry
-                        idx:Tensor, # rows of `train` to fine-tune on
-                        ft:FineTuneConfig, # the recipe
-                        seed:int, # seeds the fine-tuning
-                        folder:str|Path, # where the fine-tuned features are cached
-                        device:str|torch.device='cpu',
-                        threads:int|None=None, # CPU threads while fine-tuning (None: leave torch's setting)
-                       ) -> dict:
-    "`{'train_features', 'train_labels', 'test_features', 'test_labels', 'head_accuracy', 'seconds'}` after fine-tuning (cached)."
-    sub = train.subset(idx)
-    key = dict(checkpoint=trajectory.identity(epoch), train=sub.key, test=test.key, ft=asdict(ft), seed=seed)
-    p = Path(folder)/f'{config_hash(key, 24)}.pt'
-    if p.is_file():
+class FineTunedFeatures:
+    "Features of fine-tuned checkpoints, cached on disk; a missing entry is fine-tuned with the other pairs of its fixed group."
+    def __init__(self, trajectory:Trajectory, # the checkpoints
+                 train:ImageData, test:ImageData, # the target's splits, in the trajectory's geometry
+                 n_per_class:int|None, # training images per class of each seed's subset (None: all)
+                 ft:FineTuneConfig, # the recipe
+                 folder:str|Path, # where the entries are cached
+                 pairs:list, # every (epoch, seed) the analysis may ask for, in a fixed order
+                 device:str|torch.device='cpu',
+                 threads:int|None=None, # CPU threads while fine-tuning (None: leave torch's setting)
+                 together:int=8, # pairs fine-tuned side by side (1: one at a time)
+                ):
+        self.trajectory, self.train, self.test, self.n_per_class, self.ft = trajectory, train, test, n_per_class, ft
+        self.folder, self.device, self.threads, pairs = Path(folder), device, threads, [tuple(p) for p in pairs]
+        self.groups = [pairs[i:i + max(1, together)] for i in range(0, len(pairs), max(1, together))]
+    def subset(self, seed:int) -> ImageData: return self.train.subset(per_class_indices(self.train.labels, self.n_per_class, seed, self.train.classes))
+    def _group(self, epoch:int, seed:int) -> list:
+        if (g := next((g for g in self.groups if (epoch, seed) in g), None)) is None:
+            raise ValueError(f'(epoch {epoch}, seed {seed}) is not one of the pairs these fine-tuned features were planned for')
+        return g
+    def key(self, epoch:int, seed:int) -> dict:
+        "What defines an entry."
+        n = len(self._group(epoch, seed)); sub = self.subset(seed)
+        return dict(checkpoint=self.trajectory.identity(epoch), train=sub.key, test=self.test.key, ft=asdict(self.ft), seed=seed,
+                    **({'fine_tuned_together': n} if n > 1 else {}))
+    def path(self, epoch:int, seed:int) -> Path: return self.folder/f'{config_hash(self.key(epoch, seed), 24)}.pt'
+    def _read(self, p:Path) -> dict|None:
+        if not p.is_file(): return None
         try: return torch.load(p, weights_only=True)
-        except Exception: p.unlink() # an unreadable entry is recomputed, never trusted
-    t0, n = time.time(), torch.get_num_threads()
-    if threads: torch.set_num_threads(threads)
-    try:
-        tuned = fine_tune(trajectory.load(epoch), sub, ft, seed, device)
-        with torch.no_grad():
-            trf, _ = penultimate_features(tuned, sub.images, device=device)
-            tef, logits = penultimate_features(tuned, test.images, device=device)
-    finally: torch.set_num_threads(n)
-    entry = dict(train_features=trf, train_labels=sub.labels.clone(), test_features=tef, test_labels=test.labels.clone(),
-                 head_accuracy=(logits.argmax(1) == test.labels).double().mean().item(), seconds=time.time() - t0,
-                 key=json.dumps(key, sort_keys=True))
-    atomic_torch_save(entry, p)
-    return entry
+        except Exception: p.unlink(); return None  # an unreadable entry is recomputed, never trusted
+    def get(self, epoch:int, seed:int) -> dict:
+        "`{'train_features', 'train_labels', 'test_features', 'test_labels', 'head_accuracy', 'seconds', 'key'}` of one pair."
+        if (entry := self._read(self.path(epoch, seed))) is None:
+            entry = self._fine_tune(self._group(epoch, seed))[epoch, seed]
+        return entry
+    def _fine_tune(self, group:list) -> dict:
+        subs, t0, n = [self.subset(s) for _, s in group], time.time(), torch.get_num_threads()
+        if self.threads: torch.set_num_threads(self.threads)
+        try:
+            nets = [self.trajectory.load(e) for e, _ in group]
+            if len({len(d) for d in subs}) == 1: tuned = fine_tune_together(nets, subs, self.ft, [s for _, s in group], self.device)
+            else: tuned = [fine_tune(m, d, self.ft, s, self.device) for m, d, (_, s) in zip(nets, subs, group)]  # subsets of unequal size
+            out = {}
+            for (e, s), net, sub in zip(group, tuned, subs):
+                if (old := self._read(p := self.path(e, s))) is not None: out[e, s] = old; continue  # stored earlier: kept
+                with torch.no_grad():
+                    trf, _ = penultimate_features(net, sub.images, device=self.device)
+                    tef, logits = penultimate_features(net, self.test.images, device=self.device)
+                out[e, s] = dict(train_features=trf, train_labels=sub.labels.clone(), test_features=tef, test_labels=self.test.labels.clone(),
+                                 head_accuracy=(logits.argmax(1) == self.test.labels).double().mean().item(),
+                                 seconds=(time.time() - t0)/len(group), key=json.dumps(self.key(e, s), sort_keys=True))
+                atomic_torch_save(out[e, s], p)
+        finally: torch.set_num_threads(n)
+        return out
 
 # %% ../nbs/06_spectral.ipynb #c062
 def tsne_embedding(features:Tensor, # (n, D) features
@@ -459,17 +483,16 @@ def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # t
                      seeds:list, # fine-tuning seeds (each with its subset)
                      n_per_class:int|None, # training images per class
                      ft:FineTuneConfig, # the recipe
-                     folder:str|Path, # cache of fine-tuned features
+                     tuned:FineTunedFeatures, # the fine-tuned features of those checkpoints and seeds
                      device:str|torch.device='cpu',
                     ) -> list[dict]:
     "Component probes on the features of the fine-tuned `epochs` (fine-tuning only what is not cached); tidy rows."
     C, rows, plan = train.num_classes, [], _plan(config, seeds, False)
     for e in epochs:
-        entry, tuned = trajectory.entry(e), {}
+        entry, got = trajectory.entry(e), {}
         def ft_entry(seed):
-            if seed not in tuned:
-                tuned[seed] = fine_tuned_features(trajectory, e, train, test, per_class_indices(train.labels, n_per_class, seed, train.classes), ft, seed, folder, device, config.ft_threads)
-            return tuned[seed]
+            if seed not in got: got[seed] = tuned.get(e, seed)
+            return got[seed]
         def get(seed):
             t = ft_entry(seed); what = f'fine-tuned features of epoch {e}, seed {seed}'
             return _checked(t['train_features'], what), t['train_labels'], _checked(t['test_features'], what), t['test_labels']
@@ -488,7 +511,7 @@ def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # t
 def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the checkpoints and the target, in the trajectory's geometry
                   config:SpectralConfig, cache:FeatureCache, store:ResultStore, # options, FE features, finished embeddings
                   epochs:list, # the checkpoints (best FE and final)
-                  ft_seed:int, n_per_class:int|None, ft:FineTuneConfig, folder:str|Path, # which fine-tuned features
+                  ft_seed:int, n_per_class:int|None, ft:FineTuneConfig, tuned:FineTunedFeatures, # which fine-tuned features
                   device:str|torch.device='cpu',
                  ) -> pd.DataFrame:
     "2-D t-SNE of the test features of each checkpoint in `epochs`, frozen (FE) and fine-tuned (FT): one row per point."
@@ -503,7 +526,7 @@ def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the 
             r = store.get(key)
             if r is None:
                 if mode == 'FE': f = cache.get(trajectory, e, test)['features']
-                else: f = fine_tuned_features(trajectory, e, train, test, per_class_indices(train.labels, n_per_class, ft_seed, train.classes), ft, ft_seed, folder, device, config.ft_threads)['test_features']
+                else: f = tuned.get(e, ft_seed)['test_features']
                 emb = tsne_embedding(_checked(f[rows_idx], f'{mode} test features of epoch {e}'), config.tsne_seed, config.tsne_perplexity, config.tsne_threads)
                 r = store.put(key, {'x': emb[:, 0].tolist(), 'y': emb[:, 1].tolist()})
             out.append(pd.DataFrame(dict(epoch=e, checkpoint=sha[:16], mode=mode, ft_seed=ft_seed if mode == 'FT' else -1, index=rows_idx.numpy(),
@@ -534,13 +557,14 @@ def spectral_analysis(ctx:AnalysisContext, # the run, one target
     ft_folder, n_pc, chosen = lay.root/'cache'/'spectral-ft', ctx.transfer.n_per_class, sorted({best, final})
     rows = spectral_fe_sweep(traj, train, test, config, cache, store, seeds, n_pc, device=ctx.device, progress=ctx.progress,
                              drawn_seeds=ctx.transfer.seeds)
-    if ft_seeds: rows += spectral_ft_rows(traj, train, test, config, store, chosen, ft_seeds, n_pc, ft, ft_folder, ctx.device)
+    tuned = FineTunedFeatures(traj, train, test, n_pc, ft, ft_folder, [(e, s) for e in chosen for s in ft_seeds], ctx.device, config.ft_threads, ctx.ft_together)
+    if ft_seeds: rows += spectral_ft_rows(traj, train, test, config, store, chosen, ft_seeds, n_pc, ft, tuned, ctx.device)
     df = pd.DataFrame(rows).assign(is_best_fe=lambda d: d.epoch == best, is_final=lambda d: d.epoch == final, best_fe_protocol=config.best_protocol,
                                    best_fe_chosen_on=chosen_on, source=traj.manifest['source'], target_train=ctx.target_train.key,
                                    target_test=ctx.target_test.key, arch=traj.manifest['arch'])
     df = df[[c for c in SPECTRAL_COLUMNS if c in df] + ['best_fe_chosen_on']].sort_values(['sweep', 'mode', 'epoch', 'centre', 'test_projection', 'threshold', 'component', 'seed'], kind='stable').reset_index(drop=True)
     tables = {'spectral': df}
     if config.tsne_samples and ft_seeds:
-        ts = spectral_tsne(traj, train, test, config, cache, ResultStore(lay.root/'cache'/'spectral-tsne'), chosen, ft_seeds[0], n_pc, ft, ft_folder, ctx.device)
+        ts = spectral_tsne(traj, train, test, config, cache, ResultStore(lay.root/'cache'/'spectral-tsne'), chosen, ft_seeds[0], n_pc, ft, tuned, ctx.device)
         tables['tsne'] = ts.assign(is_best_fe=ts.epoch == best, is_final=ts.epoch == final, best_fe_protocol=config.best_protocol)
     return tables
