@@ -19,11 +19,12 @@ from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultS
                                     FineTuneConfig, fe_accuracy)
 
 # %% auto #0
-__all__ = ['SCORE_COLUMNS', 'COMPONENTS', 'COMPONENT_COLUMNS', 'source_probabilities', 'checkpoint_scores', 'score_names',
-           'set_score_values', 'with_set_scores', 'score_checkpoints', 'score_agreement', 'seed_agreement',
-           'assess_analysis', 'feature_components', 'component_scores', 'component_agreement', 'component_summary',
-           'components_analysis', 'model_table', 'model_agreement', 'proxy_split', 'selection_regret',
-           'proxy_accuracies', 'selector_values', 'select_analysis', 'recommendation', 'format_selection']
+__all__ = ['ONE_BLAS_THREAD_UP_TO', 'SCORE_COLUMNS', 'COMPONENTS', 'COMPONENT_COLUMNS', 'source_probabilities',
+           'checkpoint_scores', 'score_names', 'set_score_values', 'with_set_scores', 'score_checkpoints',
+           'score_agreement', 'seed_agreement', 'assess_analysis', 'feature_components', 'component_scores',
+           'component_agreement', 'component_summary', 'components_analysis', 'model_table', 'model_agreement',
+           'proxy_split', 'selection_regret', 'proxy_accuracies', 'selector_values', 'select_analysis',
+           'recommendation', 'format_selection']
 
 # %% ../nbs/07_assess.ipynb #c006
 def source_probabilities(logits, # (N, Cs) source-head logits
@@ -34,12 +35,15 @@ def source_probabilities(logits, # (N, Cs) source-head logits
     return e / e.sum(1, keepdims=True)
 
 # %% ../nbs/07_assess.ipynb #c008
+ONE_BLAS_THREAD_UP_TO = 512 # feature dimensions up to which the scores run on one BLAS thread (faster than more on small matrices)
+
 def checkpoint_scores(labels, # (N,) integer target class ids
                       features, # (N, D) penultimate features
                       source_probs=None, # (N, Cs) source-head softmax, or None (then LEEP and NCE are not computed)
                       names:list|None=None, # which scores (default: every one the inputs allow)
                      ) -> dict[str, dict]:
     "Scores of one checkpoint as `{name: {'value', 'seconds', 'error'}}`: rejected features or probabilities give NaN and the reason."
+    from threadpoolctl import threadpool_limits
     F = _numpy(features); _as_labels(labels, len(F)) # label and length problems are errors, not NaN values
     if source_probs is not None: _as_labels(labels, len(_numpy(source_probs)))
     given = {'features': features, 'source_probs': source_probs}
@@ -47,13 +51,14 @@ def checkpoint_scores(labels, # (N,) integer target class ids
     if unknown := [n for n in names if n not in SCORES]: raise ValueError(f'unknown scores {unknown}; choose from {list(SCORES)}')
     if missing := [n for n in names if given[SCORES[n].needs] is None]: raise ValueError(f'scores {missing} need the source probabilities: pass them')
     out, joint = {}, {}
-    for n in names:
-        t0 = time.perf_counter()
-        try: value, error = score_value(SCORES[n], given[SCORES[n].needs], labels, joint), ''
-        except ValueError as e:
-            value, error = math.nan, str(e)
-            warnings.warn(f'{n} rejected this checkpoint ({e}); recorded as NaN', RuntimeWarning)
-        out[n] = {'value': value, 'seconds': round(time.perf_counter() - t0, 4), 'error': error}
+    with threadpool_limits(1 if F.ndim == 2 and F.shape[1] <= ONE_BLAS_THREAD_UP_TO else None):
+        for n in names:
+            t0 = time.perf_counter()
+            try: value, error = score_value(SCORES[n], given[SCORES[n].needs], labels, joint), ''
+            except ValueError as e:
+                value, error = math.nan, str(e)
+                warnings.warn(f'{n} rejected this checkpoint ({e}); recorded as NaN', RuntimeWarning)
+            out[n] = {'value': value, 'seconds': round(time.perf_counter() - t0, 4), 'error': error}
     return out
 
 # %% ../nbs/07_assess.ipynb #c012
