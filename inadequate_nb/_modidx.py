@@ -863,4 +863,7 @@ d = { 'settings': { 'branch': 'main',
                                    'inadequate_nb.viz.read_table': ('viz.html#read_table', 'inadequate_nb/viz.py'),
                                    'inadequate_nb.viz.save_figure': ('viz.html#save_figure', 'inadequate_nb/viz.py'),
                                    'inadequate_nb.viz.save_table': ('viz.html#save_table', 'inadequate_nb/viz.py'),
+                                   'inadequate_nb.viz.seed_study_curve': ('viz.html#seed_study_curve', 'inadequate_nb/viz.py'),
+                                   'inadequate_nb.viz.seed_study_peaks': ('viz.html#seed_study_peaks', 'inadequate_nb/viz.py'),
+                                   'inadequate_nb.viz.seed_study_summary': ('viz.html#seed_study_summary', 'inadequate_nb/viz.py'),
                                    'inadequate_nb.viz.summarise': ('viz.html#summarise', 'inadequate_nb/viz.py')}}}

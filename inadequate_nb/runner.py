@@ -194,6 +194,7 @@ class Run:
     failures: list = field(default_factory=list)
     skipped: list = field(default_factory=list) # targets skipped for missing data
     planned: int = 0 # steps this call will take
+    started: float = field(default_factory=time.time) # when this call began (the report's wall time)
     def __post_init__(self):
         self.out, self.layout = Path(self.out), RunLayout(self.out)
         e = self.experiment
@@ -339,11 +340,14 @@ def run_notebooks(r:Run, targets:list):
             print(f'[{e.name}] {step} FAILED: see {lay.notebooks}/{output}.failed.ipynb', flush=True)
 
 # %% ../nbs/12_runner.ipynb #c025
-def report_steps(steps:list, failures:list) -> list[str]:
-    "REPORT.md lines: the steps with what each did and its wall time, and the failures."
+def report_steps(steps:list, failures:list,
+                 wall:float|None=None, # seconds from the run's start to its report (None: not known)
+                ) -> list[str]:
+    "REPORT.md lines: the steps with what each did and its wall time, the run's wall time, and the failures."
     lines = ['## Steps', '', '| step | result | seconds |', '| --- | --- | --- |']
     lines += [f"| {s['step']} | {s['result']} | {s['seconds']} |" for s in steps]
-    lines += ['', f"Total: {sum(s['seconds'] for s in steps):.0f} s", '']
+    total = f"Total: {sum(s['seconds'] for s in steps):.0f} s of steps"
+    lines += ['', total + (f'; wall time {wall:.0f} s from the start to this report (the notebooks run side by side)' if wall is not None else ''), '']
     return lines + (['## Failures', ''] + [f'- {f}' for f in failures] + [''] if failures else [])
 
 def _figure_lines(p:Path) -> list[str]:
@@ -368,7 +372,7 @@ def write_report(r:Run, trajectory:Trajectory) -> Path:
              f"- targets: " + '; '.join(f"`{target_name(t)}` ({t.dataset}{', classes ' + ', '.join(map(str, t.classes)) if t.classes else ''}, "
                                         f"{e.target_config(i).n_per_class or 'all'} training images per class per seed)" for i, t in enumerate(e.targets)),
              f"- seeds {e.transfer.seeds} (FE: every seed; FT: the first {e.transfer.ft_seeds}); validation: {100*e.transfer.validation_fraction:.0f}% of each seed's images", '']
-    lines += report_steps(r.steps, r.failures)
+    lines += report_steps(r.steps, r.failures, time.time() - r.started)
     if r.skipped: lines += ['## Targets skipped (not under the data root)', ''] + [f'- {s}' for s in r.skipped] + ['']
     lines += ['## Source accuracy along the trajectory', '', '| epoch | source train | source test |', '| --- | --- | --- |']
     lines += [f"| {c['epoch']} | {100*c['source_train_accuracy']:.2f} | {100*c['source_test_accuracy']:.2f} |" for c in trajectory.checkpoints] + ['']

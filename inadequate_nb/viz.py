@@ -13,8 +13,9 @@ from .core import atomic_write, atomic_write_text, paper_notebooks_dir
 from .statistics import best_checkpoint
 
 # %% auto #0
-__all__ = ['MODE_LABELS', 'read_table', 'check_parameters', 'summarise', 'best_epoch', 'chosen_epoch', 'save_figure',
-           'save_table', 'markdown_table', 'paper_reported', 'findings_table', 'plot_accuracy_vs_epoch']
+__all__ = ['FIGURE_MODES', 'MODE_LABELS', 'read_table', 'check_parameters', 'summarise', 'best_epoch', 'chosen_epoch',
+           'seed_study_peaks', 'seed_study_curve', 'seed_study_summary', 'save_figure', 'save_table', 'markdown_table',
+           'paper_reported', 'findings_table', 'plot_accuracy_vs_epoch']
 
 # %% ../nbs/08_viz.ipynb #c005
 def read_table(out_dir:str|Path, # the run folder
@@ -69,6 +70,48 @@ def chosen_epoch(df:pd.DataFrame, # result rows with `validation_accuracy`
     e = best_checkpoint(d.groupby('epoch').validation_accuracy.mean())
     s = summarise(d[d.epoch == e]).iloc[0]
     return e, float(s['mean']), float(s.sd)
+
+# %% ../nbs/08_viz.ipynb #c017b
+FIGURE_MODES = ('fe_paper', 'fe_converged', 'ft') # the transfer modes the figures draw, in this order
+
+def seed_study_peaks(df:pd.DataFrame, # result rows of a seed study, with a `pretrain_seed` column
+                    ) -> pd.DataFrame:
+    "Per pre-training seed and mode: best and final checkpoint of the test curve, their gap, the checkpoint chosen on validation."
+    rows, modes = [], [m for m in FIGURE_MODES if m in set(df['mode'])]
+    for s in sorted(df.pretrain_seed.unique()):
+        d = df[df.pretrain_seed == s]; last = int(d.epoch.max())
+        for mode in modes:
+            if not (d['mode'] == mode).any(): continue  # a study may fine-tune only some of its pre-training runs
+            e, m, sd = best_epoch(d, mode); lm = summarise(d[(d['mode'] == mode) & (d.epoch == last)]).iloc[0]
+            c = chosen_epoch(d, mode) or (np.nan, np.nan, np.nan)
+            rows.append({'pretrain_seed': s, 'mode': mode, 'last_epoch': last, 'best_epoch': e, 'best': 100*m, 'best_sd': 100*sd,
+                         'last': 100*lm['mean'], 'last_sd': 100*lm.sd, 'best_minus_last': 100*(m - lm['mean']),
+                         'peak_before_last': e < last, 'early': e <= last/4,
+                         'chosen_epoch': c[0], 'chosen': 100*c[1], 'chosen_minus_last': 100*(c[1] - lm['mean'])})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/08_viz.ipynb #c017e
+def seed_study_curve(df:pd.DataFrame, # result rows of a seed study
+                    ) -> pd.DataFrame:
+    "The mean curve over pre-training seeds (each run first averaged over its target seeds): mode, epoch, mean, sd, n."
+    return summarise(df.groupby(['pretrain_seed', 'mode', 'epoch'], as_index=False).accuracy.mean(), ['mode', 'epoch'])
+
+def seed_study_summary(df:pd.DataFrame, # result rows of a seed study
+                       peaks:pd.DataFrame, # its `seed_study_peaks`
+                      ) -> pd.DataFrame:
+    "Per mode across pre-training seeds: peaks before the end and early, the gaps' mean and sd, the best of the mean curve."
+    curve, rows = seed_study_curve(df), []
+    sd = lambda x: x.std(ddof=1) if x.notna().sum() > 1 else 0.0
+    for mode in [m for m in FIGURE_MODES if m in set(peaks['mode'])]:
+        p, c = peaks[peaks['mode'] == mode], curve[curve['mode'] == mode].set_index('epoch')
+        e = best_checkpoint(c['mean']); last = c.loc[c.index.max()]
+        rows.append({'mode': mode, 'pretrain_seeds': len(p), 'peak_before_last': int(p.peak_before_last.sum()), 'early': int(p.early.sum()),
+                     'best_epochs': ', '.join(map(str, p.best_epoch)), 'gap_mean': p.best_minus_last.mean(), 'gap_sd': sd(p.best_minus_last),
+                     'mean_curve_best_epoch': int(e), 'mean_curve_best': 100*c['mean'][e], 'mean_curve_best_sd': 100*c.sd[e],
+                     'mean_curve_last': 100*last['mean'], 'mean_curve_last_sd': 100*last.sd,
+                     'chosen_epochs': ', '.join(str(int(x)) for x in p.chosen_epoch.dropna()), 'chosen_gap_mean': p.chosen_minus_last.mean(),
+                     'chosen_gap_sd': sd(p.chosen_minus_last)})
+    return pd.DataFrame(rows)
 
 # %% ../nbs/08_viz.ipynb #c019
 _NO_DATES = {'png': {'Software': None}, 'pdf': {'CreationDate': None, 'Producer': None, 'Creator': None}}
