@@ -149,7 +149,10 @@ def run_notebook(name:str, # notebook file stem in `paper_notebooks_dir()`
     failed = layout.notebooks/f'{output}.failed.ipynb'; failed.unlink(missing_ok=True)
     tmp = layout.notebooks/f'.{output}.running.ipynb'
     try:
-        pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name='python3', progress_bar=False, cwd=str(src.parent))
+        # the kernel starts in the notebooks' folder (their relative paths), set through nbclient's resources: papermill's
+        # `cwd` would change this process's directory for the whole execution, under the other notebooks' threads
+        pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name='python3', progress_bar=False,
+                            resources={'metadata': {'path': str(src.parent)}})
     except BaseException:
         if tmp.exists(): tmp.replace(failed)
         raise

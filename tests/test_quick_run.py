@@ -60,3 +60,20 @@ def test_same_recipe_same_bytes(quick_run, tmp_path):
     assert len(ra) == len(rb) and not other, other
     ta, tb = (json.loads((d/'trajectory'/'manifest.json').read_text()) for d in (a, b))
     assert [c['content_sha256'] for c in ta['checkpoints']] == [c['content_sha256'] for c in tb['checkpoints']]
+
+
+def test_a_notebook_leaves_the_working_directory_alone(quick_run, tmp_path):
+    "Notebooks run side by side in threads of one process: executing one must not change the process's directory."
+    import os, shutil, threading
+    from inadequate_nb.core import RunLayout
+    from inadequate_nb.runner import run_notebook, notebook_path
+    out, _ = quick_run
+    run = tmp_path/'run'; shutil.copytree(out, run)
+    lay, seen, done = RunLayout(run), set(), threading.Event()
+    def watch():
+        while not done.is_set(): seen.add(os.getcwd())
+    w = threading.Thread(target=watch); w.start()
+    try: result = run_notebook('fig1_toy', lay, {'experiment': 'quick', 'stem': 'quick', 'out_dir': notebook_path(run)}, 'fig1_again')
+    finally: done.set(); w.join()
+    assert result == 'ran' and (run/'notebooks'/'fig1_again.ipynb').is_file()
+    assert seen == {os.getcwd()}, f'the working directory changed during the execution: {sorted(seen)}'
