@@ -24,7 +24,7 @@ reproduce: $(STAMP)
 ## own (one nbdev_test per notebook, TEST_WORKERS at once): nbdev_test's own workers run several notebooks in one
 ## process, where a notebook's cells re-register its analyses over the package's and the next notebook sees them.
 ## Each notebook prints its time as it ends; a test that hangs fails after TEST_TIMEOUT seconds with the stacks of
-## its threads, a notebook after NB_TIMEOUT (here the notebooks take about 4 minutes together, tests/ about 12), so a
+## its threads, a notebook after NB_TIMEOUT (here the notebooks take about 5 minutes together, tests/ about 10), so a
 ## hang is named in CI's output instead of using up its time
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(1, min(4, os.cpu_count() or 1)))')
 TEST_TIMEOUT ?= 900
