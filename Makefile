@@ -21,16 +21,16 @@ reproduce: $(STAMP)
 
 ## Every test: the notebooks' inline tests (nbdev), the exported package in step with them, and tests/ (pytest, one worker
 ## per core; a test file's tests share a worker, as they share its fixtures). Each notebook runs in a process of its
-## own (one nbdev_test per notebook, TEST_WORKERS at once): nbdev_test's own workers run several notebooks in one
-## process, where a notebook's cells re-register its analyses over the package's and the next notebook sees them.
-## Each notebook prints its time as it ends; a test that hangs fails after TEST_TIMEOUT seconds with the stacks of
-## its threads, a notebook after NB_TIMEOUT (here the notebooks take about 5 minutes together, tests/ about 10), so a
-## hang is named in CI's output instead of using up its time
+## own (one nbdev_test per notebook, TEST_WORKERS at once, the largest files first so that the long ones do not start
+## last): nbdev_test's own workers run several notebooks in one process, where a notebook's cells re-register its
+## analyses over the package's and the next notebook sees them. Each notebook prints its time as it ends; a test that
+## hangs fails after TEST_TIMEOUT seconds with the stacks of its threads, a notebook after NB_TIMEOUT (here the
+## notebooks take 3 to 5 minutes together, tests/ about 10), so a hang is named in CI's output instead of using up its time
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(1, min(4, os.cpu_count() or 1)))')
 TEST_TIMEOUT ?= 900
 NB_TIMEOUT ?= 900
 test: $(STAMP)
-	ls nbs/*.ipynb | xargs -P $(TEST_WORKERS) -n 1 timeout --signal INT --kill-after 60 $(NB_TIMEOUT) $(BIN)/nbdev_test --timing --path
+	ls -S nbs/*.ipynb | xargs -P $(TEST_WORKERS) -n 1 timeout --signal INT --kill-after 60 $(NB_TIMEOUT) $(BIN)/nbdev_test --timing --path
 	$(BIN)/pytest -q -rs --durations=10 --timeout $(TEST_TIMEOUT) -n $(TEST_WORKERS) --dist loadfile tests
 
 export: $(STAMP)
