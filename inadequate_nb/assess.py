@@ -15,7 +15,7 @@ from .trajectory import Trajectory
 from .statistics import best_checkpoint
 from .spectral import batched_spectral_split
 from .scores import SCORES, SET_SCORES, SCORE_TERMS, score_value, _numpy, _as_features, _as_labels, rank_agreement
-from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, fine_tune_together, drawn_training_images,
+from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune_group, fine_tune_groups, drawn_training_images,
                                     FineTuneConfig, fe_accuracy)
 
 # %% auto #0
@@ -400,16 +400,17 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'select-rows')
     base = dict(target_train=ctx.target_train.key, n_per_class=ctx.transfer.n_per_class, fraction=fraction, **provenance())
     pairs = [(e, s) for e in traj.epochs for s in seeds]
-    n = max(1, ctx.ft_together); groups = [pairs[i:i + n] for i in range(0, len(pairs), n)]  # fixed: a row never depends on what is on disk
+    groups = fine_tune_groups(pairs, ctx.ft_together)  # fixed: a row never depends on what is on disk
     group_of = {p: len(g) for g in groups for p in g}
+    def together(epoch, seed, kind):
+        return {'fine_tuned_together': group_of[epoch, seed]} if kind == 'proxy_ft' and group_of[epoch, seed] > 1 else {}
     def key(epoch, seed, kind):
-        together = {'fine_tuned_together': group_of[epoch, seed]} if kind == 'proxy_ft' and group_of[epoch, seed] > 1 else {}
         return dict(checkpoint=traj.identity(epoch), target=train_key, selector=kind, seed=seed, n_per_class=ctx.transfer.n_per_class,
-                    fraction=fraction, params=params[kind], **together)
+                    fraction=fraction, params=params[kind], **together(epoch, seed, kind))
     def put(epoch, seed, kind, acc, seconds):
         fit, held = splits[seed]; k = key(epoch, seed, kind)
         return store.put(k, dict(base, selector=kind, epoch=epoch, checkpoint=k['checkpoint'][:16], seed=seed, value=acc, n_train=len(fit),
-                                 n_held_out=len(held), params=json.dumps(params[kind] | {x: k[x] for x in k if x == 'fine_tuned_together'}, sort_keys=True),
+                                 n_held_out=len(held), params=json.dumps(params[kind] | together(epoch, seed, kind), sort_keys=True),
                                  seconds=round(seconds, 3)))
     rows = {(e, s, k): row for e, s in pairs for k in ('proxy_fe', 'proxy_ft') if (row := store.get(key(e, s, k))) is not None}
     bar = tqdm(total=2*len(pairs) - len(rows), desc='select', disable=not ctx.progress)
@@ -423,9 +424,7 @@ def proxy_accuracies(ctx:AnalysisContext, # the run
     for g in groups:  # FT proxies: a short fine-tune of each group's pairs side by side, scored on the held-out part
         if all((e, s, 'proxy_ft') in rows for e, s in g): continue
         t0, fits = time.time(), [train.subset(splits[s][0]) for _, s in g]
-        nets = [traj.load(e) for e, _ in g]
-        tuned = (fine_tune_together(nets, fits, ft, [s for _, s in g], ctx.device) if len({len(d) for d in fits}) == 1
-                 else [fine_tune(m, d, ft, s, ctx.device) for m, d, (_, s) in zip(nets, fits, g)])  # proxy parts of unequal size
+        tuned = fine_tune_group([traj.load(e) for e, _ in g], fits, ft, [s for _, s in g], ctx.device)
         for (e, s), net in zip(g, tuned):
             if (e, s, 'proxy_ft') in rows: continue  # stored earlier: a group is recomputed whole, its stored rows kept
             rows[e, s, 'proxy_ft'] = put(e, s, 'proxy_ft', _accuracy(net, train.subset(splits[s][1]), ctx.device), (time.time() - t0)/len(g))

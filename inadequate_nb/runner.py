@@ -334,7 +334,7 @@ def run_notebooks(r:Run, targets:list):
         except Exception as ex: out = ex
         print(f"[{e.name}] notebook {output}: {'FAILED' if isinstance(out, Exception) else out} in {time.time() - t0:.1f} s", flush=True)
         return out, round(time.time() - t0, 1)
-    with ThreadPoolExecutor(max(1, min(torch.get_num_threads(), NOTEBOOKS_AT_ONCE, len(planned) or 1))) as pool:
+    with ThreadPoolExecutor(max(1, min(torch.get_num_threads(), NOTEBOOKS_AT_ONCE, len(planned)))) as pool:
         for (nb, p, output), (out, seconds) in zip(planned, pool.map(execute, planned)):
             step = f'notebook {output}'
             if not isinstance(out, Exception): r.steps.append({'step': step, 'result': _outcome(out), 'seconds': seconds}); continue

@@ -15,8 +15,8 @@ from .data import ImageData, per_class_indices, to_geometry
 from .models import penultimate_features
 from .trajectory import Trajectory
 from .probes import check_features, check_labelled, softmax_probe, _one_cpu_thread
-from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune, fine_tune_together, FineTuneConfig,
-                                    drawn_training_images)
+from .transfer import (register_analysis, AnalysisContext, FeatureCache, ResultStore, fine_tune_group, fine_tune_groups,
+                                    FineTuneConfig, drawn_training_images)
 from .statistics import best_checkpoint
 
 # %% auto #0
@@ -348,7 +348,7 @@ class FineTunedFeatures:
                 ):
         self.trajectory, self.train, self.test, self.n_per_class, self.ft = trajectory, train, test, n_per_class, ft
         self.folder, self.device, self.threads, pairs = Path(folder), device, threads, [tuple(p) for p in pairs]
-        self.groups = [pairs[i:i + max(1, together)] for i in range(0, len(pairs), max(1, together))]
+        self.groups = fine_tune_groups(pairs, together)
     def subset(self, seed:int) -> ImageData: return self.train.subset(per_class_indices(self.train.labels, self.n_per_class, seed, self.train.classes))
     def _group(self, epoch:int, seed:int) -> list:
         if (g := next((g for g in self.groups if (epoch, seed) in g), None)) is None:
@@ -373,10 +373,7 @@ class FineTunedFeatures:
         subs, t0, n = [self.subset(s) for _, s in group], time.time(), torch.get_num_threads()
         if self.threads: torch.set_num_threads(self.threads)
         try:
-            nets = [self.trajectory.load(e) for e, _ in group]
-            if len({len(d) for d in subs}) == 1: tuned = fine_tune_together(nets, subs, self.ft, [s for _, s in group], self.device)
-            else: tuned = [fine_tune(m, d, self.ft, s, self.device) for m, d, (_, s) in zip(nets, subs, group)]  # subsets of unequal size
-            out = {}
+            tuned, out = fine_tune_group([self.trajectory.load(e) for e, _ in group], subs, self.ft, [s for _, s in group], self.device), {}
             for (e, s), net, sub in zip(group, tuned, subs):
                 if (old := self._read(p := self.path(e, s))) is not None: out[e, s] = old; continue  # stored earlier: kept
                 with torch.no_grad():

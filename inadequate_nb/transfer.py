@@ -21,9 +21,9 @@ from .probes import check_labelled, train_softmax_classifier, accuracy, logistic
 # %% auto #0
 __all__ = ['FT_TOGETHER_RTOL', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'with_target_head',
            'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear', 'stack_networks',
-           'unstack_networks', 'fine_tune_together', 'ResultStore', 'tidy_table', 'results_frame',
-           'drawn_training_images', 'TransferConfig', 'validation_split', 'SweepInputs', 'transfer_job',
-           'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
+           'unstack_networks', 'fine_tune_together', 'fine_tune_groups', 'fine_tune_group', 'ResultStore', 'tidy_table',
+           'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split', 'SweepInputs',
+           'transfer_job', 'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -236,6 +236,24 @@ def fine_tune_together(models:list[nn.Module], # pre-trained networks of one arc
 # %% ../nbs/05_transfer.ipynb #c013m
 FT_TOGETHER_RTOL = 1e-9 # float64: largest difference of a tensor, together vs one at a time, over its largest value
 
+# %% ../nbs/05_transfer.ipynb #c013p
+def fine_tune_groups(pairs:list, # (checkpoint, seed) pairs or jobs, in the plan's fixed order
+                     together:int, # pairs per group (1 or less: one at a time)
+                    ) -> list[tuple]:
+    "`pairs` cut into consecutive groups of `together`, the last one shorter."
+    n = max(1, together)
+    return [tuple(pairs[i:i + n]) for i in range(0, len(pairs), n)]
+
+def fine_tune_group(models:list[nn.Module], # pre-trained networks of one architecture (copied, not changed)
+                    trains:list[ImageData], # each network's training images, of one set of classes
+                    config:FineTuneConfig, # the recipe (the same for all)
+                    seeds:list[int], # each network's seed, as `fine_tune`'s
+                    device:str|torch.device='cpu',
+                   ) -> list[nn.Module]:
+    "One group: `fine_tune_together` when the training sets are of one size, else `fine_tune` one at a time."
+    if len({len(t) for t in trains}) == 1: return fine_tune_together(models, trains, config, seeds, device)
+    return [fine_tune(m, t, config, s, device) for m, t, s in zip(models, trains, seeds)]
+
 # %% ../nbs/05_transfer.ipynb #c015
 class ResultStore:
     "Result rows on disk, one atomically written JSON file per row (with a checksum), keyed by what defines the row."
@@ -378,8 +396,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     runs = [(e, m, s) for e in epochs for s in config.seeds for m in ['source'] + [f'fe_{p}' for p in config.fe_protocols]
             + (['ft'] if s in config.seeds[:config.ft_seeds] and e in ft_at else []) if not (m == 'source' and s != config.seeds[0])]
     ft = [r for r in runs if r[1] == 'ft']  # fine-tuned in fixed groups of `ft_together`, whatever is on disk: a row never depends on history
-    group = max(1, ft_together)
-    jobs = [(r,) for r in runs if r[1] != 'ft'] + [tuple(ft[i:i + group]) for i in range(0, len(ft), group)]
+    jobs = [(r,) for r in runs if r[1] != 'ft'] + fine_tune_groups(ft, ft_together)
     base = dict(source=trajectory.manifest['source'], target_train=target_train.key, target_test=target_test.key,
                 arch=trajectory.manifest['arch'], n_per_class=config.n_per_class, validation_fraction=config.validation_fraction, **provenance())
     fe_train, subsets = drawn_training_images(train, config.n_per_class, config.seeds)

@@ -31,8 +31,8 @@ def stamps(folder):
 def forbid_computing(monkeypatch):
     "Make every feature pass, fine-tuning, probe and t-SNE fail: a run that needs one of them errors."
     def boom(*a, **k): raise AssertionError('recomputed something that was cached')
-    for mod, names in ((spectral, ['penultimate_features', 'fine_tune', 'softmax_probes', 'tsne_embedding']),
-                       (transfer, ['penultimate_features', 'fine_tune', 'fe_accuracy'])):
+    for mod, names in ((spectral, ['penultimate_features', 'fine_tune_group', 'softmax_probes', 'tsne_embedding']),
+                       (transfer, ['penultimate_features', 'fine_tune', 'fine_tune_together', 'fe_accuracy'])):
         for n in names: monkeypatch.setattr(mod, n, boom)
 
 
@@ -112,7 +112,7 @@ def test_rerun_recomputes_nothing(run, monkeypatch):
 def test_new_option_computes_only_new_rows(run, tmp_path, monkeypatch):
     out = tmp_path/'run'; shutil.copytree(run[0], out)
     rows = set((out/'cache'/'spectral-rows').glob('*.json'))
-    monkeypatch.setattr(spectral, 'fine_tune', lambda *a, **k: (_ for _ in ()).throw(AssertionError('fine-tuned again')))
+    monkeypatch.setattr(spectral, 'fine_tune_group', lambda *a, **k: (_ for _ in ()).throw(AssertionError('fine-tuned again')))
     run_preset(preset(['transfer', 'spectral'], thresholds=[0.5, 0.7, 0.8, 0.95]), out, progress=False)
     new = set((out/'cache'/'spectral-rows').glob('*.json')) - rows
     assert len(new) == 3*2  # threshold 0.7 of the map: 3 checkpoints x (raw, centred), one seed
