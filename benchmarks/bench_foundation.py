@@ -126,7 +126,7 @@ with tempfile.TemporaryDirectory() as d:
         cfg = TransferConfig(n_per_class=n, seeds=[0], fe_protocols=[protocol], ft_seeds=0)
         t0 = time.time(); transfer_sweep(traj, full, test, cfg, RunLayout(Path(d)/f'{protocol}{i}'), epochs=[1], progress=False)
         return time.time() - t0
-    for protocol in ('converged', 'paper'):  # interleaved, best of two each: the machine is shared
+    for protocol in ('logistic', 'softmax'):  # interleaved, best of two each: the machine is shared
         fwd, fe = forward(), evaluation(protocol, 0)
         fwd, fe = min(fwd, forward()), min(fe, evaluation(protocol, 1))
         print(f'(c) FE ({protocol} probe) of one checkpoint on {full.key.split("/")[0]} ({len(used)} drawn of {len(full)} train + '

@@ -36,7 +36,7 @@ def prepare(run: Path, tmp: Path) -> Path:
         print(f'copied {run} to {dest}')
     else:
         p = load_experiment('toy', ['name="toy-bench"', 'notebooks=[]', 'analyses=["transfer"]', 'pretrain.epochs=6',
-                                    'pretrain.save_epochs=[0, 1, 2, 3, 4, 6]', 'transfer.fe_protocols=["converged"]', 'transfer.ft_seeds=0'])
+                                    'pretrain.save_epochs=[0, 1, 2, 3, 4, 6]', 'transfer.fe_protocols=["logistic"]', 'transfer.ft_seeds=0'])
         print(f'no finished run at {run}: pre-training a 6-epoch toy trajectory in {dest}')
         run_experiment(p, dest, progress=False)
     return dest

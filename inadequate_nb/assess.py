@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.stats, torch
 from tqdm.auto import tqdm
-from .core import RunLayout, provenance
+from .core import RunLayout, provenance, current_table
 from .data import ImageData, to_geometry
 from .trajectory import Trajectory
 from .statistics import best_checkpoint
@@ -300,7 +300,7 @@ def model_table(runs:list, # run folders, each with results.csv and assess.csv
     for run in map(Path, runs):
         for name in ('results', 'assess'):
             if not (run/f'{name}.csv').is_file(): raise FileNotFoundError(f"{run} has no {name}.csv: run it with the analyses 'transfer' and 'assess' first")
-        res, sc = pd.read_csv(run/'results.csv'), pd.read_csv(run/'assess.csv')
+        res, sc = current_table(pd.read_csv(run/'results.csv')), current_table(pd.read_csv(run/'assess.csv'))
         names = sorted(res.target.unique())
         t = target or (names[0] if len(names) == 1 else None)
         if t is None: raise ValueError(f'{run} has several targets ({", ".join(names)}): name one with --target')
@@ -326,7 +326,7 @@ def model_table(runs:list, # run folders, each with results.csv and assess.csv
 def model_agreement(models:pd.DataFrame, # the table of `model_table`
                    ) -> pd.DataFrame:
     "Per score and transfer mode: Pearson r, Kendall's tau and weighted tau across the models (those with both values)."
-    modes = [m for m in ('ft', 'fe_converged', 'fe_paper') if m in models]
+    modes = [m for m in ('ft', 'fe_logistic', 'fe_softmax') if m in models]
     rows = [dict(score=n, mode=m, **_agreement(models[n], models[m])) for n in [*SCORES, *SET_SCORES] if n in models for m in modes]
     return pd.DataFrame(rows)
 
@@ -386,17 +386,17 @@ def _accuracy(model:torch.nn.Module, data:ImageData, device:str|torch.device='cp
 def proxy_accuracies(ctx:AnalysisContext, # the run
                      fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                      ft_epochs:int=5, # epochs of the short fine-tune (the run's recipe otherwise)
-                     fe_protocol:str='converged', # FE probe of the proxy: 'converged' or 'paper'
+                     fe_protocol:str='logistic', # FE probe of the proxy: 'logistic' or 'softmax'
                      seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
                     ) -> pd.DataFrame:
     "Held-out accuracy of the FE and short-FT proxies of every checkpoint and seed (rows: selector, epoch, seed, value)."
-    if fe_protocol not in ('paper', 'converged'): raise ValueError(f"fe_protocol must be 'paper' or 'converged', got {fe_protocol!r}")
+    if fe_protocol not in ('softmax', 'logistic'): raise ValueError(f"fe_protocol must be 'softmax' or 'logistic', got {fe_protocol!r}")
     if not (isinstance(ft_epochs, int) and ft_epochs >= 1): raise ValueError(f'ft_epochs={ft_epochs!r} must be a whole number of epochs, at least 1')
     seeds = list(ctx.transfer.seeds if seeds is None else seeds)
     train, subsets, train_key = _training_subsets(ctx, seeds)
     splits = {s: tuple(subsets[s][part] for part in proxy_split(train.labels[subsets[s]], fraction, s)) for s in seeds}
     ft, traj = replace(ctx.transfer.ft, epochs=ft_epochs), ctx.trajectory
-    params = {'proxy_fe': {'protocol': fe_protocol, 'epochs': ctx.transfer.fe_epochs if fe_protocol == 'paper' else None}, 'proxy_ft': asdict(ft)}
+    params = {'proxy_fe': {'protocol': fe_protocol, 'epochs': ctx.transfer.fe_epochs if fe_protocol == 'softmax' else None}, 'proxy_ft': asdict(ft)}
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'select-rows')
     base = dict(target_train=ctx.target_train.key, n_per_class=ctx.transfer.n_per_class, fraction=fraction, **provenance())
     pairs = [(e, s) for e in traj.epochs for s in seeds]
@@ -452,14 +452,14 @@ def _check_select(options:dict):
     _check_scores(options)
     f = options.get('fraction', 0.25)
     if not 0 < f < 1: raise ValueError(f'fraction={f} must be strictly between 0 and 1 (the rest of the subset is held out)')
-    if options.get('fe_protocol', 'converged') not in ('paper', 'converged'): raise ValueError(f"fe_protocol must be 'paper' or 'converged', got {options['fe_protocol']!r}")
+    if options.get('fe_protocol', 'logistic') not in ('softmax', 'logistic'): raise ValueError(f"fe_protocol must be 'softmax' or 'logistic', got {options['fe_protocol']!r}")
     if (e := options.get('ft_epochs', 5)) < 1: raise ValueError(f'ft_epochs={e!r} must be a whole number of epochs, at least 1')
 
 @register_analysis('select', check=_check_select)
 def select_analysis(ctx:AnalysisContext, # the run, one target
                     fraction:float=0.25, # per class, the fraction of each FE training subset that trains the proxies
                     ft_epochs:int=5, # epochs of the short fine-tune
-                    fe_protocol:str='converged', # FE probe of the proxy
+                    fe_protocol:str='logistic', # FE probe of the proxy
                     seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
                     scores:list|None=None, # scores that select too (default: all; pass the same as to `assess`)
                    ) -> dict:
@@ -471,7 +471,7 @@ def select_analysis(ctx:AnalysisContext, # the run, one target
 
 # %% ../nbs/07_assess.ipynb #c053
 def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
-                   fe_mode:str='fe_converged', # the FE mode to report the FE recommendation against
+                   fe_mode:str='fe_logistic', # the FE mode to report the FE recommendation against
                   ) -> dict[str, dict]:
     "The recommended checkpoint for FE (by `proxy_fe`) and for FT (by `proxy_ft`), with its regret: `{'FE': row, 'FT': row}`."
     out = {}
@@ -483,7 +483,7 @@ def recommendation(selection:pd.DataFrame, # the table of `select_analysis`
 
 def format_selection(selection:pd.DataFrame, # the table of `select_analysis`
                      values:pd.DataFrame, # OUT/selection_values.csv
-                     fe_mode:str='fe_converged', # the FE mode of the FE recommendation
+                     fe_mode:str='fe_logistic', # the FE mode of the FE recommendation
                     ) -> str:
     "The recommendation and every selector's regret, as text for the command line."
     rec, lines = recommendation(selection, fe_mode), []

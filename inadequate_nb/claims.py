@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 import numpy as np, pandas as pd
+from .core import current_table
 from .scores import SCORE_TERMS
 from .statistics import (assess_statement, corrected_gains, trend_taus, rank_taus, ceiling_taus, score_verdict,
                                       hierarchical_bootstrap, interval, sign_flip_p, best_checkpoint, VERDICTS)
@@ -43,7 +44,7 @@ def transfer_claims(results:pd.DataFrame, # the results table (of one target): m
                    ) -> list[dict]:
     "Claims 1 and 2 of one target."
     res, rows = _runs(results), []
-    for mode, probe in (('fe_converged', 'converged probe'), ('fe_paper', "paper's probe")):
+    for mode, probe in (('fe_logistic', 'converged probe'), ('fe_softmax', "paper's probe")):
         sel = _selection_rows(res, mode)
         g = None if sel is None else corrected_gains(sel).rename(columns={'gain': 'value'})
         rows.append(_row(1, f'FE ({probe}): a checkpoint chosen on validation beats the final one', target, 'test accuracy of the chosen minus the final checkpoint, points',
@@ -51,7 +52,7 @@ def transfer_claims(results:pd.DataFrame, # the results table (of one target): m
     ft = res[res['mode'] == 'ft']
     tau = trend_taus(ft.rename(columns={'seed': 'subset', 'accuracy': 'value'})) if len(ft) else None
     rows.append(_row(2, 'FT rises with pre-training', target, 'Kendall tau of FT test accuracy against the epoch', 'greater', tau))
-    fe_sel, ft_sel = _selection_rows(res, 'fe_converged'), _selection_rows(res, 'ft')
+    fe_sel, ft_sel = _selection_rows(res, 'fe_logistic'), _selection_rows(res, 'ft')
     later = None
     if fe_sel is not None and ft_sel is not None:
         a, b = corrected_gains(fe_sel), corrected_gains(ft_sel)
@@ -84,14 +85,14 @@ def spectral_claims(spectral:pd.DataFrame, # the spectral table (of one target)
     "Claim 3 of one target."
     sp, rows = _runs(spectral), []
     for centre in ('raw', 'centred'):
-        fm, fr = _component(sp, 'FE', 'F_m', centre), _component(sp, 'FE', 'F_r', centre)
+        fm, fr = _component(sp, 'fe', 'F_m', centre), _component(sp, 'fe', 'F_r', centre)
         rows.append(_row(3, f'F_m of frozen features falls along pre-training ({centre} split)', target, 'Kendall tau of the F_m probe accuracy against the epoch',
                          'less', trend_taus(fm) if len(fm) else None))
         rows.append(_row(3, f'F_r of frozen features rises along pre-training ({centre} split)', target, 'Kendall tau of the F_r probe accuracy against the epoch',
                          'greater', trend_taus(fr) if len(fr) else None))
         rows.append(_row(3, f'F_m is better at the best-FE checkpoint than at the final one, frozen ({centre} split)', target,
                          'F_m probe accuracy at the best-FE minus the final checkpoint, points', 'greater', _difference(fm, 'is_best_fe', 'is_final'), scale=100))
-        ft = _component(sp, 'FT', 'F_r', centre)
+        ft = _component(sp, 'ft', 'F_r', centre)
         rows.append(_row(3, f'after FT, F_r carries more at the final checkpoint than at the best-FE one ({centre} split)', target,
                          'F_r probe accuracy after FT, final minus best-FE checkpoint, points', 'greater', _difference(ft, 'is_final', 'is_best_fe'), scale=100))
     return rows
@@ -136,8 +137,8 @@ def retrieval_claims(retrieval:pd.DataFrame) -> list[dict]:
     return [_row(5, 'retrieval: a checkpoint chosen on the validation proxy beats the final one', '', 'test rsum of the chosen minus the final checkpoint', 'greater', values)]
 
 def imprinting_claims(imprinting:pd.DataFrame, target:str='') -> list[dict]:
-    "Claim 5 for weight imprinting (tuned backbone): the checkpoint the base-class proxy picks against the final one, on the novel classes."
-    im = _runs(imprinting); d = im[im['mode'] == 'tuned']
+    "Claim 5 for weight imprinting (mode ft: the backbone tuned on the base classes): the checkpoint the base-class proxy picks against the final one, on the novel classes."
+    im = _runs(imprinting); d = im[im['mode'] == 'ft']
     values = None
     if len(d):
         novel = d[d.metric == 'novel'].groupby(['run', 'epoch']).accuracy.mean().rename('test')
@@ -150,7 +151,7 @@ def imprinting_claims(imprinting:pd.DataFrame, target:str='') -> list[dict]:
 def selection_claims(selection:pd.DataFrame, target:str='') -> list[dict]:
     "Claim 5 for the selection proxies: each one's regret against its own transfer mode is below one point."
     sl = _runs(selection); rows = []
-    for proxy, mode in (('proxy_fe', 'fe_converged'), ('proxy_ft', 'ft')):
+    for proxy, mode in (('proxy_fe', 'fe_logistic'), ('proxy_ft', 'ft')):
         d = sl[(sl.selector == proxy) & (sl['mode'] == mode)]
         values = d.assign(subset=0, value=0.01 - d.regret)[['run', 'subset', 'value']] if len(d) else None
         rows.append(_row(5, f'the {proxy} selector\'s regret ({mode}) is below one point', target, 'one point minus the regret (test accuracy lost against the best checkpoint), points',
@@ -159,8 +160,8 @@ def selection_claims(selection:pd.DataFrame, target:str='') -> list[dict]:
 
 def moco_claims(moco:pd.DataFrame, target:str='') -> list[dict]:
     "Claim 6: MoCo-v2 FE accuracy rises with pre-training."
-    mc = _runs(moco); d = mc[mc['mode'] == 'fe_converged']
-    if not len(d): d = mc[mc['mode'] == 'fe_paper']
+    mc = _runs(moco); d = mc[mc['mode'] == 'fe_logistic']
+    if not len(d): d = mc[mc['mode'] == 'fe_softmax']
     tau = trend_taus(d.rename(columns={'seed': 'subset', 'accuracy': 'value'})) if len(d) else None
     return [_row(6, 'MoCo-v2 FE rises with pre-training', target, 'Kendall tau of MoCo-v2 FE accuracy against the epoch', 'greater', tau)]
 
@@ -170,7 +171,7 @@ def claims_table(folder:str|Path, # a run folder or a seed study folder (its mer
                 ) -> pd.DataFrame:
     "Every testable statement of the paper's claims, with statistic, interval, p-value and verdict."
     folder = Path(folder)
-    read = lambda n: pd.read_csv(folder/f'{n}.csv') if (folder/f'{n}.csv').is_file() else None
+    read = lambda n: current_table(pd.read_csv(folder/f'{n}.csv')) if (folder/f'{n}.csv').is_file() else None
     results = read('results')
     if results is None: raise FileNotFoundError(f'{folder/"results.csv"} does not exist: run the experiment (or the seed study) first')
     tables = {n: read(n) for n in ('spectral', 'assess', 'selection', 'imprinting', 'retrieval', 'moco')}

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'default_device', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save',
-           'read_json', 'remove_temporaries', 'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256',
-           'float_fields', 'repository_folder', 'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir',
-           'RunLayout', 'provenance']
+__all__ = ['RENAMED', 'MODE_SPELLINGS', 'NAMED_FIELDS', 'seed_everything', 'default_device', 'atomic_write', 'atomic_write_text',
+           'atomic_write_json', 'atomic_torch_save', 'read_json', 'remove_temporaries', 'FolderLock', 'file_sha256',
+           'config_hash', 'tensors_sha256', 'float_fields', 'repository_folder', 'experiments_dir',
+           'paper_notebooks_dir', 'default_cache_dir', 'RunLayout', 'provenance', 'current_names', 'current_table',
+           'current_column']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -185,3 +186,33 @@ def provenance() -> dict:
     from inadequate_nb import __version__
     return {'package_version': __version__, 'torch_version': torch.__version__, 'python_version': platform.python_version(),
             'threads': torch.get_num_threads()}
+
+# %% ../nbs/00_core.ipynb #a18acfcd
+RENAMED = {'paper': 'softmax', 'converged': 'logistic', 'fe_paper': 'fe_softmax', 'fe_converged': 'fe_logistic', # the FE probes
+           'frozen': 'fe', 'tuned': 'ft'} # weight imprinting's modes; old name -> today's
+MODE_SPELLINGS = {'FE': 'fe', 'FT': 'ft'} # the spectral analysis's (and t-SNE's) old modes: renamed in `mode` fields only
+NAMED_FIELDS = ('mode', 'modes', 'protocol', 'fe_protocol', 'fe_protocols', 'best_protocol', 'best_fe_protocol', 'fe_mode') # fields holding them
+_BEFORE = {v: k for k, v in RENAMED.items()} # today's name -> the old one in stored keys (the spectral rows' keys never
+# held their mode; t-SNE's keys keep FE, FT)
+
+def current_names(obj, # a key, row or options: dicts and lists, nested
+                  old:bool=False, # the other way (today's names -> the old ones), to find a row stored under an old key
+                 ):
+    "`obj` with old names of modes and FE probes (`RENAMED`) replaced by today's in the fields that hold them (`NAMED_FIELDS`)."
+    def named(k, v):
+        m = _BEFORE if old else RENAMED | MODE_SPELLINGS if k == 'mode' else RENAMED
+        return m.get(v, v) if isinstance(v, str) else [m.get(x, x) for x in v] if isinstance(v, list) else current_names(v, old)
+    if isinstance(obj, dict): return {k: named(k, v) if k in NAMED_FIELDS else current_names(v, old) for k, v in obj.items()}
+    return [current_names(v, old) for v in obj] if isinstance(obj, list) else obj
+
+# %% ../nbs/00_core.ipynb #e3f4fa86
+def current_table(df, # a table (pandas DataFrame) as read from disk
+                 ):
+    "`df` with old names replaced by today's: in the columns that hold them (`NAMED_FIELDS`) and in column names (`fe_paper_best`)."
+    df = df.rename(columns=current_column)
+    for c in [c for c in NAMED_FIELDS if c in df]: df[c] = df[c].replace(RENAMED | MODE_SPELLINGS if c == 'mode' else RENAMED)
+    return df
+
+def current_column(name:str) -> str:
+    "A column's name with an FE probe's old mode as its prefix (`fe_paper_best`) renamed."
+    return next((RENAMED[o] + name[len(o):] for o in ('fe_paper', 'fe_converged') if name.startswith(o) and name[len(o):len(o)+1] in ('', '_')), name)

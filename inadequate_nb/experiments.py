@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, difflib, inspect, json, re, tomllib, typing
 from pathlib import Path
 from dataclasses import dataclass, field, fields, asdict, is_dataclass, MISSING
-from .core import config_hash, experiments_dir, paper_notebooks_dir
+from .core import config_hash, experiments_dir, paper_notebooks_dir, current_names
 from .data import DATASETS
 from .models import ARCHITECTURES
 from .pretrain import PretrainConfig
@@ -215,7 +215,7 @@ def experiment_from_dict(d:dict, # the parsed TOML of an experiment file
     if not isinstance(d, dict): raise ExperimentError(f'an experiment is a TOML table, got {_describe(d)}')
     for k in d:
         if k not in _TOP: raise _unknown('', k, _TOP)
-    d = copy.deepcopy(d)
+    d = current_names(copy.deepcopy(d))  # the FE probes' old names ('paper', 'fe_converged', ...): today's
     hints = _hints(Experiment)
     kw = {k: check_value(k, d[k], hints[k]) for k in ('name', 'description', 'device', 'threads', 'analyses', 'notebooks', 'trajectory', 'missing_targets') if k in d}
     if 'name' not in kw: raise ExperimentError('name: missing (every experiment needs a name)')
@@ -404,8 +404,8 @@ def recipe(e:Experiment|dict) -> dict:
     return {k: d.get(k) for k in _RECIPE}
 
 def recipe_hash(e:Experiment|dict) -> str:
-    "A short hash of the recipe (what defines the results)."
-    return config_hash(recipe(e))
+    "A short hash of the recipe (what defines the results), of its FE probes' old names: a recipe's hash outlived the rename."
+    return config_hash(current_names(recipe(e), old=True))
 
 def _flat(d, path='') -> dict:
     if isinstance(d, dict): return {k: v for key, x in d.items() for k, v in _flat(x, _join(path, key)).items()} or {path: {}}

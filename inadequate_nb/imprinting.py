@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import config_hash, seed_everything, provenance
+from .core import config_hash, seed_everything, provenance, current_names
 from .data import ImageData, load_dataset, to_geometry, per_class_indices
 from .models import penultimate_features
 from .transfer import FeatureCache, ResultStore, AnalysisContext, register_analysis, train_whole_network, drawn_training_images, tidy_table
@@ -78,19 +78,20 @@ class ImprintingConfig:
     draws: int = 5 # seeded random draws of the shots per N
     n_base: int|None = None # the first n_base classes are base (default: half)
     n_per_class: int|None = None # training images per class the experiment may use (seeded draw; None: all)
-    modes: list = field(default_factory=lambda: ['frozen', 'tuned']) # 'frozen': cached features; 'tuned': backbone tuned on the base classes
+    modes: list = field(default_factory=lambda: ['fe', 'ft']) # 'fe': the checkpoint's frozen (cached) features; 'ft': backbone tuned on the base classes
     tune_epochs: int = 10 # epochs of tuning on the base classes
     lr: float = 0.01 # peak learning rate of tuning
     batch_size: int = 32
     weight_decay: float = 5e-4
     scale: float = 10.0 # initial scale of the cosine classifier
-    base_weights: str = 'imprinted' # tuned mode's base weights: 'imprinted' (class means) or 'trained' (the cosine classifier's)
+    base_weights: str = 'imprinted' # mode ft's base weights: 'imprinted' (class means) or 'trained' (the cosine classifier's)
     crop_pad: int = 2 # random-crop padding during tuning
     flip: bool = False # horizontal flips during tuning (off for digits)
     seed: int = 0 # seeds the classifier's initialisation, the batch order and the augmentation
     def __post_init__(self):
-        bad = [m for m in self.modes if m not in ('frozen', 'tuned')]
-        if bad: raise ValueError(f"imprinting modes must be 'frozen' or 'tuned', got {bad}")
+        self.modes = current_names({'modes': list(self.modes)})['modes']  # the old names 'frozen', 'tuned': today's
+        bad = [m for m in self.modes if m not in ('fe', 'ft')]
+        if bad: raise ValueError(f"imprinting modes must be 'fe' (frozen features) or 'ft' (tuned on the base classes), got {bad}")
         if self.base_weights not in ('imprinted', 'trained'): raise ValueError(f"base_weights must be 'imprinted' or 'trained', got {self.base_weights!r}")
         if not self.shots or min(self.shots) < 1: raise ValueError(f'shots={self.shots}: give one or more shot counts, each at least 1')
 
@@ -173,12 +174,12 @@ def imprinting_analysis(ctx:AnalysisContext, # the run, one target
     for epoch, mode in tqdm(jobs, desc='imprinting', disable=not ctx.progress):
         sha, entry = traj.identity(epoch), traj.entry(epoch)
         params = dict(shots=cfg.shots, draws=cfg.draws, n_base=len(base), n_per_class=cfg.n_per_class, seed=cfg.seed) | (
-            {k: v for k, v in asdict(cfg).items() if k not in ('shots', 'draws', 'n_base', 'modes')} if mode == 'tuned' else {})
+            {k: v for k, v in asdict(cfg).items() if k not in ('shots', 'draws', 'n_base', 'modes')} if mode == 'ft' else {})
         key = dict(checkpoint=sha, train=train.key, test=test.key, mode=mode, params=params)
         if (got := store.get(key)) is None:
             t0 = time.time()
             is_base = torch.isin(test.labels, torch.tensor(base))
-            if mode == 'frozen':
+            if mode == 'fe':
                 tr, te = cache.get(traj, epoch, feature_images), cache.get(traj, epoch, test)
                 trx, tex, wb = tr['features'][pool_rows], te['features'], None
             else:
@@ -188,7 +189,7 @@ def imprinting_analysis(ctx:AnalysisContext, # the run, one target
                 wb = tuned.head.weight.detach().cpu() if cfg.base_weights == 'trained' else None
                 with torch.no_grad(): proxy = (tuned.head.cpu()(tex[is_base]).argmax(1) == test.labels[is_base]).float().mean().item()
             r = imprinting_accuracies(trx, pool_y, tex, test.labels, base, novel, cfg.shots, cfg.draws, wb, train.classes)
-            r.append(dict(shots=0, draw=0, metric='proxy', accuracy=r[0]['accuracy'] if mode == 'frozen' else proxy))
+            r.append(dict(shots=0, draw=0, metric='proxy', accuracy=r[0]['accuracy'] if mode == 'fe' else proxy))
             got = store.put(key, dict(rows=r, seconds=round(time.time() - t0, 3)))
         common = dict(source=traj.manifest['source'], target_train=train.key, target_test=test.key, arch=traj.manifest['arch'],
                       epoch=epoch, checkpoint=sha[:16], mode=mode, n_base=len(base), n_novel=len(novel),

@@ -221,7 +221,7 @@ def _softmax_probes(train_x, train_y, test_x, test_y, seeds, epochs, batch_size,
 
 # %% ../nbs/06_spectral.ipynb #c050
 _CENTRES = {'both': [False, True], 'raw': [False], 'centred': [True], True: [True], False: [False]}
-_BEST_PROTOCOLS = ('fe_converged', 'fe_paper')
+_BEST_PROTOCOLS = ('fe_logistic', 'fe_softmax')
 
 @dataclass
 class SpectralConfig:
@@ -238,7 +238,7 @@ class SpectralConfig:
     lr: float = 0.01 # probe Adam learning rate (the paper's 0.01)
     init_std: float = 0.01 # std of the probe's Gaussian initial weights
     seeds: list|None = None # subset and probe seeds; None: the transfer config's seeds
-    best_protocol: str = 'fe_converged' # transfer-sweep mode that picks the best FE checkpoint
+    best_protocol: str = 'fe_logistic' # transfer-sweep mode that picks the best FE checkpoint
     ft_epochs: int|None = 50 # fine-tuning epochs for Table 1 (the paper's 50); None: the preset's recipe
     ft_seeds: int|None = None # fine-tune on the first ft_seeds seeds; None: the transfer config's ft_seeds
     map_seeds: int = 1 # threshold map on the first map_seeds seeds (0: no map)
@@ -273,7 +273,7 @@ class SpectralConfig:
 
 # %% ../nbs/06_spectral.ipynb #c053
 def best_fe_epoch(results:pd.DataFrame, # the transfer results of one target
-                  protocol:str='fe_converged', # the FE mode that decides
+                  protocol:str='fe_logistic', # the FE mode that decides
                  ) -> tuple[int, str]:
     "The best FE checkpoint's epoch and the column it was chosen on ('validation_accuracy', else 'accuracy')."
     if results is None or not len(results): raise ValueError('there are no transfer results to pick the best FE checkpoint from: list "transfer" before "spectral" in the analyses')
@@ -467,7 +467,7 @@ def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
             return feats['train'][0][idx], feats['train'][1][idx], *feats['test']
         identity = dict(checkpoint=trajectory.identity(e), train=train.key, test=test.key, n_per_class=n_per_class, features='FE')
         res = measure_units(identity, [(s, spec) for _, s, spec in plan], get, C, config, store, device)
-        meta = dict(epoch=e, checkpoint=trajectory.identity(e)[:16], mode='FE', source_test_accuracy=entry['source_test_accuracy'],
+        meta = dict(epoch=e, checkpoint=trajectory.identity(e)[:16], mode='fe', source_test_accuracy=entry['source_test_accuracy'],
                     source_train_accuracy=entry['source_train_accuracy'], n_per_class=n_per_class)
         rows += _rows(plan, res, meta, config)
     return rows
@@ -499,7 +499,7 @@ def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # t
         for s in seeds: # the head accuracy is part of the cached features; keep it in a row so a re-run reads no features
             key = dict(identity, seed=s, what='ft_head_accuracy')
             heads[s] = (store.get(key) or store.put(key, {'accuracy': ft_entry(s)['head_accuracy'], 'seconds': ft_entry(s)['seconds']}))['accuracy']
-        meta = dict(epoch=e, checkpoint=trajectory.identity(e)[:16], mode='FT', source_test_accuracy=entry['source_test_accuracy'],
+        meta = dict(epoch=e, checkpoint=trajectory.identity(e)[:16], mode='ft', source_test_accuracy=entry['source_test_accuracy'],
                     source_train_accuracy=entry['source_train_accuracy'], n_per_class=n_per_class, ft_epochs=ft.epochs)
         rows += [dict(r, ft_head_accuracy=heads[r['seed']]) for r in _rows(plan, res, meta, config)]
     return rows
@@ -517,16 +517,17 @@ def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the 
     out = []
     for e in epochs:
         sha = trajectory.identity(e)
-        for mode in ('FE', 'FT'):
-            key = dict(checkpoint=sha, test=test.key, mode=mode, rows=config_hash(rows_idx.tolist()), seed=config.tsne_seed,
-                       perplexity=config.tsne_perplexity, **({'train': train.key, 'n_per_class': n_per_class, 'ft': asdict(ft), 'ft_seed': ft_seed} if mode == 'FT' else {}))
+        for mode in ('fe', 'ft'):
+            # the key spells the mode as stored embeddings were keyed (FE, FT), so they stay found
+            key = dict(checkpoint=sha, test=test.key, mode=mode.upper(), rows=config_hash(rows_idx.tolist()), seed=config.tsne_seed,
+                       perplexity=config.tsne_perplexity, **({'train': train.key, 'n_per_class': n_per_class, 'ft': asdict(ft), 'ft_seed': ft_seed} if mode == 'ft' else {}))
             r = store.get(key)
             if r is None:
-                if mode == 'FE': f = cache.get(trajectory, e, test)['features']
+                if mode == 'fe': f = cache.get(trajectory, e, test)['features']
                 else: f = tuned.get(e, ft_seed)['test_features']
-                emb = tsne_embedding(_checked(f[rows_idx], f'{mode} test features of epoch {e}'), config.tsne_seed, config.tsne_perplexity, config.tsne_threads)
+                emb = tsne_embedding(_checked(f[rows_idx], f'{mode.upper()} test features of epoch {e}'), config.tsne_seed, config.tsne_perplexity, config.tsne_threads)
                 r = store.put(key, {'x': emb[:, 0].tolist(), 'y': emb[:, 1].tolist()})
-            out.append(pd.DataFrame(dict(epoch=e, checkpoint=sha[:16], mode=mode, ft_seed=ft_seed if mode == 'FT' else -1, index=rows_idx.numpy(),
+            out.append(pd.DataFrame(dict(epoch=e, checkpoint=sha[:16], mode=mode, ft_seed=ft_seed if mode == 'ft' else -1, index=rows_idx.numpy(),
                                          label=test.labels[rows_idx].numpy(), x=r['x'], y=r['y'], perplexity=config.tsne_perplexity, tsne_seed=config.tsne_seed)))
     return pd.concat(out, ignore_index=True)
 

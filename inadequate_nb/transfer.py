@@ -11,7 +11,8 @@ from typing import Callable, NamedTuple
 import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 from .executors import InProcess, JobFailure
-from .core import atomic_torch_save, atomic_write_json, config_hash, float_fields, seed_everything, provenance, tensors_sha256, RunLayout
+from .core import (atomic_torch_save, atomic_write_json, config_hash, float_fields, seed_everything, provenance, tensors_sha256, RunLayout,
+                                RENAMED, current_names, current_table)
 from .data import ImageData, augment_batch, per_class_indices, to_geometry, to_device
 from .models import penultimate_features, Normalise
 from .pretrain import source_accuracy, learning_rate, PretrainConfig
@@ -19,11 +20,12 @@ from .trajectory import Trajectory
 from .probes import check_labelled, train_softmax_classifier, accuracy, logistic_regression_probe, stratified_holdout
 
 # %% auto #0
-__all__ = ['FT_TOGETHER_RTOL', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig', 'with_target_head',
-           'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear', 'stack_networks',
-           'unstack_networks', 'fine_tune_together', 'fine_tune_groups', 'fine_tune_group', 'ResultStore', 'tidy_table',
-           'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split', 'SweepInputs',
-           'transfer_job', 'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext', 'transfer_analysis']
+__all__ = ['FE_PROTOCOLS', 'FT_TOGETHER_RTOL', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig',
+           'with_target_head', 'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear',
+           'stack_networks', 'unstack_networks', 'fine_tune_together', 'fine_tune_groups', 'fine_tune_group',
+           'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
+           'SweepInputs', 'transfer_job', 'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext',
+           'transfer_analysis']
 
 # %% ../nbs/05_transfer.ipynb #c005
 class FeatureCache:
@@ -60,23 +62,27 @@ def _tensor_checksum(entry:dict) -> str: return tensors_sha256({k: entry[k] for 
 
 # %% ../nbs/05_transfer.ipynb #c007
 def fe_accuracy(train_x, train_y, test_x, test_y, # features and labels of the target's train and test images
-                protocol:str='converged', # 'paper' or 'converged'
+                protocol:str='logistic', # 'softmax' or 'logistic'
                 seed:int=0, # seeds the probe
-                epochs:int=100, lr:float=0.01, batch_size:int=128, # the paper protocol's budget
+                epochs:int=100, lr:float=0.01, batch_size:int=128, # the softmax probe's budget
                 validation:tuple|None=None, # (features, labels) of validation images, scored by the same classifier
                ) -> dict:
     "FE accuracy of a linear classifier on frozen features: `{'accuracy', ...}` (+ `validation_accuracy`)."
-    if protocol == 'paper':
+    if protocol == 'softmax':
         train_x, train_y, test_x, test_y, C = check_labelled(train_x, train_y, test_x, test_y)
         if validation is not None: *validation, _, _, C = check_labelled(*validation, test_x, test_y, C)
         layer = train_softmax_classifier(train_x, train_y, epochs, batch_size, lr, seed=seed, num_classes=C)
         out = {'accuracy': accuracy(layer, test_x, test_y)}
         if validation is not None: out['validation_accuracy'] = accuracy(layer, *validation)
         return out
-    if protocol == 'converged':
+    if protocol == 'logistic':
         r = logistic_regression_probe(train_x, train_y, test_x, test_y, seed=seed, validation=validation)
         return {k: r[k] for k in ('accuracy', 'l2', 'validation_accuracy') if k in r}
-    raise ValueError(f"FE protocol must be 'paper' or 'converged', got {protocol!r}")
+    was = f" ({protocol!r} is the old name of {RENAMED[protocol]!r})" if protocol in RENAMED else ''
+    raise ValueError(f"FE protocol must be 'softmax' or 'logistic', got {protocol!r}{was}")
+
+# %% ../nbs/05_transfer.ipynb #193d4338
+FE_PROTOCOLS = ('softmax', 'logistic') # the FE probes of `fe_accuracy`; the sweep's modes are 'fe_' + these
 
 # %% ../nbs/05_transfer.ipynb #c010
 @dataclass
@@ -260,12 +266,13 @@ class ResultStore:
     def __init__(self, folder:str|Path): self.folder = Path(folder)
     def path(self, key:dict) -> Path: return self.folder/f'{config_hash(key, 24)}.json'
     def get(self, key:dict) -> dict|None:
-        "The row stored under `key`, or None when there is none (or it is damaged: then with a warning)."
-        p = self.path(key)
+        "The row stored under `key` (or under its FE probes' old names, read with today's), else None (a damaged one: with a warning)."
+        p, renamed = self.path(key), False
+        if not p.is_file() and (before := current_names(key, old=True)) != key: p, renamed = self.path(before), True  # stored under the old names
         if not p.is_file(): return None
         try:
             stored = json.loads(p.read_text())
-            if stored.get('checksum') == config_hash(stored.get('row'), 64): return stored['row']
+            if stored.get('checksum') == config_hash(stored.get('row'), 64): return current_names(stored['row']) if renamed else stored['row']
             why = 'its checksum does not match its contents'
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, OSError) as e: why = f'it cannot be read ({type(e).__name__})'
         warnings.warn(f'result row {p} is damaged ({why}): recomputing it', RuntimeWarning)
@@ -310,8 +317,8 @@ class TransferConfig:
     "What to measure on a target for every checkpoint."
     n_per_class: int|None = 100 # training images per class drawn from the target's train split (None: all)
     seeds: list = field(default_factory=lambda: [0, 1, 2]) # one training subset and probe seed each
-    fe_protocols: list = field(default_factory=lambda: ['paper', 'converged'])
-    fe_epochs: int = 100 # the paper protocol's epochs
+    fe_protocols: list = field(default_factory=lambda: list(FE_PROTOCOLS)) # the FE probes (`fe_accuracy`)
+    fe_epochs: int = 100 # the softmax probe's epochs
     ft_seeds: int = 1 # fine-tune on the first `ft_seeds` seeds
     ft_checkpoints: list|None = None # epochs of the checkpoints to fine-tune (None: all)
     validation_fraction: float = 0.2 # share of each seed's subset held out (per class) to choose checkpoints on; 0: none
@@ -320,7 +327,8 @@ class TransferConfig:
         float_fields(self)
         if isinstance(self.ft, dict): self.ft = FineTuneConfig(**self.ft)
         if not 0 <= self.validation_fraction < 1: raise ValueError(f'validation_fraction={self.validation_fraction} must lie in [0, 1)')
-        if bad := [p for p in self.fe_protocols if p not in ('paper', 'converged')]: raise ValueError(f"fe_protocols {bad}: each must be 'paper' or 'converged'")
+        self.fe_protocols = current_names({'fe_protocols': list(self.fe_protocols)})['fe_protocols']  # old names: today's
+        if bad := [p for p in self.fe_protocols if p not in FE_PROTOCOLS]: raise ValueError(f"fe_protocols {bad}: each must be 'softmax' or 'logistic'")
         if not self.seeds or len(set(self.seeds)) < len(self.seeds): raise ValueError(f'seeds={self.seeds} must be distinct, and at least one')
 
 # %% ../nbs/05_transfer.ipynb #c025
@@ -405,7 +413,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
         if not config.validation_fraction: parts[s] = (subsets[s], None); continue
         fit, val = validation_split(fe_train.labels[subsets[s]], config.validation_fraction, s)
         parts[s] = (subsets[s][fit], subsets[s][val])
-    params = lambda mode: {'fe_paper': {'epochs': config.fe_epochs}, 'fe_converged': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
+    params = lambda mode: {'fe_softmax': {'epochs': config.fe_epochs}, 'fe_logistic': {}, 'ft': asdict(config.ft), 'source': {}}[mode]
     def key(job):
         epoch, mode, seed = job
         k = dict(checkpoint=trajectory.identity(epoch), target=train.key, test=test.key, mode=mode, seed=seed, n_per_class=config.n_per_class, params=params(mode))
@@ -479,7 +487,7 @@ class AnalysisContext:
         if name in self.tables: return self.tables[name]
         p = self.layout.root/f'{name}.csv'
         if not p.is_file(): raise FileNotFoundError(f'{p} does not exist: {needed_by} needs the transfer results; list "transfer" before it in the analyses')
-        df = pd.read_csv(p)
+        df = current_table(pd.read_csv(p))
         if self.target and 'target' in df: df = df[df.target == self.target].reset_index(drop=True)
         return df
 

@@ -9,7 +9,7 @@ import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 import tomllib
-from .core import atomic_write, atomic_write_text, paper_notebooks_dir
+from .core import atomic_write, atomic_write_text, paper_notebooks_dir, current_table
 from .statistics import best_checkpoint
 
 # %% auto #0
@@ -25,7 +25,7 @@ def read_table(out_dir:str|Path, # the run folder
     "One table of a run, for one target or all."
     p = Path(out_dir)/f'{name}.csv'
     if not p.is_file(): raise FileNotFoundError(f'{p} not found: it is written by the analysis that makes the {name!r} table; add that analysis to the experiment and run it again')
-    try: df = pd.read_csv(p)
+    try: df = current_table(pd.read_csv(p))  # tables written before the FE probes' rename: today's names
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e: raise ValueError(f'{p} is damaged ({type(e).__name__}): delete it and run the same command again') from None
     if target and 'target' in df:
         if target not in set(df.target): raise ValueError(f"{p} has no rows for the target {target!r}; its targets: {', '.join(map(str, sorted(df.target.unique())))}")
@@ -54,7 +54,7 @@ def summarise(df:pd.DataFrame, # result rows with an `accuracy` column
 
 # %% ../nbs/08_viz.ipynb #c013
 def best_epoch(df:pd.DataFrame, # result rows
-               mode:str, # which mode, e.g. 'fe_converged'
+               mode:str, # which mode, e.g. 'fe_logistic'
               ) -> tuple[int, float, float]:
     "The epoch with the highest mean accuracy of `mode` (ties: the later, as `best_checkpoint`), its mean and standard deviation."
     s = summarise(df[df['mode'] == mode]).set_index('epoch'); e = best_checkpoint(s['mean'])
@@ -62,7 +62,7 @@ def best_epoch(df:pd.DataFrame, # result rows
 
 # %% ../nbs/08_viz.ipynb #c016
 def chosen_epoch(df:pd.DataFrame, # result rows with `validation_accuracy`
-                 mode:str, # which mode, e.g. 'fe_converged'
+                 mode:str, # which mode, e.g. 'fe_logistic'
                 ) -> tuple[int, float, float]|None:
     "The epoch with the best mean validation accuracy of `mode` (ties: the later), its mean and sd of test accuracy; None without validation."
     d = df[df['mode'] == mode]
@@ -72,7 +72,7 @@ def chosen_epoch(df:pd.DataFrame, # result rows with `validation_accuracy`
     return e, float(s['mean']), float(s.sd)
 
 # %% ../nbs/08_viz.ipynb #c017b
-FIGURE_MODES = ('fe_paper', 'fe_converged', 'ft') # the transfer modes the figures draw, in this order
+FIGURE_MODES = ('fe_softmax', 'fe_logistic', 'ft') # the transfer modes the figures draw, in this order
 
 def seed_study_peaks(df:pd.DataFrame, # result rows of a seed study, with a `pretrain_seed` column
                     ) -> pd.DataFrame:
@@ -154,12 +154,12 @@ def findings_table(rows:list[dict], # one dict per run (ours, then the paper's),
     return df
 
 # %% ../nbs/08_viz.ipynb #c028
-MODE_LABELS = {'fe_paper': 'FE (paper probe: Adam, fixed epochs)', 'fe_converged': 'FE (converged L-BFGS probe)',
+MODE_LABELS = {'fe_softmax': 'FE (paper probe: Adam, fixed epochs)', 'fe_logistic': 'FE (converged L-BFGS probe)',
                'ft': 'FT (whole network)', 'source': 'source test accuracy'}
 
 def plot_accuracy_vs_epoch(df:pd.DataFrame, # result rows of one target
                            ax=None, # axes to draw into
-                           modes:list=['fe_paper', 'fe_converged', 'ft', 'source'], # which modes to draw
+                           modes:list=['fe_softmax', 'fe_logistic', 'ft', 'source'], # which modes to draw
                            title:str='', # axes title
                           ):
     "Accuracy (%) against pre-training epoch, one line per mode, mean +- sd over seeds, best epochs marked."

@@ -35,20 +35,20 @@ def test_tables_figures_and_notebooks(apps_run):
     imp = pd.read_csv(out/'imprinting.csv')
     # 3 checkpoints x 2 modes x (base, proxy + 3 N x 2 draws x {all, novel})
     assert len(imp) == 3*2*(2 + 3*2*2) and imp.accuracy.between(0, 1).all()
-    assert set(imp.metric) == {'all', 'novel', 'base', 'proxy'} and set(imp['mode']) == {'frozen', 'tuned'}
+    assert set(imp.metric) == {'all', 'novel', 'base', 'proxy'} and set(imp['mode']) == {'fe', 'ft'}
     ret = pd.read_csv(out/'retrieval.csv')
     assert len(ret) == 3*2 and set(ret['mode']) == {'full', 'proxy'}
     assert (ret.rsum - ret[['i2t_r1', 'i2t_r5', 'i2t_r10', 't2i_r1', 't2i_r5', 't2i_r10']].sum(axis=1)).abs().max() < 1e-6
     assert set(ret[ret['mode'] == 'proxy'].train_images) == {40}  # 25% of 160
     moco = pd.read_csv(out/'moco.csv')
     assert set(moco.pretraining) == {'moco-v2'} and sorted(moco.epoch.unique()) == [0, 1, 2]
-    assert set(moco['mode']) == {'source', 'fe_paper', 'fe_converged'}  # FE only: no fine-tuning by default
+    assert set(moco['mode']) == {'source', 'fe_softmax', 'fe_logistic'}  # FE only: no fine-tuning by default
     t = Trajectory(out/'trajectory-moco')
     assert t.complete and t.manifest['method'] == 'moco-v2' and t.geometry == Trajectory(out/'trajectory').geometry
     for name in NOTEBOOKS:
         nb = json.loads((out/'notebooks'/f'{name}.ipynb').read_text())
         assert any(c['metadata'].get('tags') == ['injected-parameters'] for c in nb['cells'])
-    for f in ('table4_apps_frozen.md', 'table4_apps_tuned.csv', 'table4_apps.png', 'table4_apps_findings.md', 'table2_apps.md',
+    for f in ('table4_apps_fe.md', 'table4_apps_ft.csv', 'table4_apps.png', 'table4_apps_findings.md', 'table2_apps.md',
               'table2_apps.pdf', 'table2_apps_findings.csv', 'table3_apps.md', 'table3_apps.png', 'table3_apps_findings.md',
               'fig7_apps.png', 'fig7_apps.pdf', 'fig7_apps_table.md', 'fig7_apps_findings.md'):
         assert_drawn(out/'figures'/f)

@@ -51,17 +51,17 @@ def test_tables_and_figures(run):
     assert np.isfinite(scores.value).all() and scores.error.isna().all()
     agreement = pd.read_csv(out/'assess_agreement.csv', dtype={'seed': str})
     means = agreement[agreement.seed == 'mean']
-    assert set(means['mode']) == {'fe_paper', 'fe_converged', 'ft'} and len(means) == 3*len(ALL_SCORES) and (means.n == len(epochs)).all()
+    assert set(means['mode']) == {'fe_softmax', 'fe_logistic', 'ft'} and len(means) == 3*len(ALL_SCORES) and (means.n == len(epochs)).all()
     seed_ag = pd.read_csv(out/'assess_seed_agreement.csv')  # pairs of seeds: FE has 2 seeds, FT (ft_seeds=1) none
-    assert set(seed_ag['mode']) == {'fe_paper', 'fe_converged'} and len(seed_ag) == 2 and (seed_ag.n == len(epochs)).all()
+    assert set(seed_ag['mode']) == {'fe_softmax', 'fe_logistic'} and len(seed_ag) == 2 and (seed_ag.n == len(epochs)).all()
     sel = pd.read_csv(out/'selection.csv')
-    assert set(sel.selector) == SELECTORS and set(sel['mode']) == {'fe_paper', 'fe_converged', 'ft'}
+    assert set(sel.selector) == SELECTORS and set(sel['mode']) == {'fe_softmax', 'fe_logistic', 'ft'}
     assert sel.selected_epoch.isin(epochs).all() and sel.best_epoch.isin(epochs).all()
     assert (sel[sel.selector == 'last_checkpoint'].selected_epoch == max(epochs)).all()
     values = pd.read_csv(out/'selection_values.csv')
     proxies = values[values.kind == 'proxy']
     assert len(proxies) == 2*len(epochs)*len(seeds) and proxies.value.between(0, 1).all()
-    for f in ('fig6_assess-test.png', 'fig6_assess-test.pdf', 'fig6_assess-test_fe_converged.png', 'fig6_assess-test_tau.md',
+    for f in ('fig6_assess-test.png', 'fig6_assess-test.pdf', 'fig6_assess-test_fe_logistic.png', 'fig6_assess-test_tau.md',
               'fig6_assess-test_tau.csv', 'fig6_assess-test_selection.md', 'fig6_assess-test_proxies.png', 'fig6_assess-test_findings.md'):
         assert_drawn(out/'figures'/f)
     assert 'logme' in (out/'figures'/'fig6_assess-test_tau.md').read_text() and 'one seed against another' in (out/'figures'/'fig6_assess-test_tau.md').read_text()
@@ -124,7 +124,7 @@ def test_select_command(run, capsys):
         assert _select('--run', out, '--ft-epochs', 1, '--quiet') == 0  # the run's own experiment.toml says how to load the target
     text = capsys.readouterr().out
     sel = pd.read_csv(out/'selection.csv').set_index(['selector', 'mode'])
-    assert f"recommended for FE: epoch {sel.loc[('proxy_fe', 'fe_converged'), 'selected_epoch']} " in text
+    assert f"recommended for FE: epoch {sel.loc[('proxy_fe', 'fe_logistic'), 'selected_epoch']} " in text
     assert f"recommended for FT: epoch {sel.loc[('proxy_ft', 'ft'), 'selected_epoch']} " in text
     assert all(s in text for s in SELECTORS) and 'regret' in text
     assert _stamp(out) == before  # every row was already there
@@ -185,7 +185,7 @@ def test_components(run):
     residual = rows[rows.component == 'F_r'].merge(scores, on=key, suffixes=('', '_assess'))
     assert not np.allclose(residual.value, residual.value_assess)
     summary = pd.read_csv(out/'components_summary.csv', keep_default_na=False)
-    assert set(summary['mode']) == {'fe_paper', 'fe_converged', 'ft'} and len(summary) == 3*len(feature)
+    assert set(summary['mode']) == {'fe_softmax', 'fe_logistic', 'ft'} and len(summary) == 3*len(feature)
     assert set(summary.follows) <= set(COMPONENTS) | {''}
     md = (out/'figures'/'fig6_assess-test_components.md').read_text()
     assert all(n in md for n in feature) 

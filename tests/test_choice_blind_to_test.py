@@ -30,7 +30,7 @@ def test_permuted_test_labels_change_no_choice(tmp_path):
     transfer = both[both['mode'] != 'source']
     assert len(transfer) and (transfer.accuracy != transfer.accuracy_shuffled).any(), 'the permutation did not reach the test split'
     pd.testing.assert_series_equal(transfer.validation_accuracy, transfer.validation_accuracy_shuffled, check_names=False)
-    for mode in ('fe_converged', 'fe_paper', 'ft'):
+    for mode in ('fe_logistic', 'fe_softmax', 'ft'):
         assert chosen_epoch(honest, mode)[0] == chosen_epoch(shuffled, mode)[0], mode
         rows = lambda d: d[d['mode'] == mode].rename(columns={'seed': 'subset', 'validation_accuracy': 'validation', 'accuracy': 'test'}).assign(run=0)
         assert list(corrected_gains(rows(honest)).chosen) == list(corrected_gains(rows(shuffled)).chosen), mode

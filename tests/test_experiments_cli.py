@@ -53,7 +53,7 @@ per_class = 15
 [transfer]
 n_per_class = 12
 seeds = [0, 1]
-fe_protocols = ["converged"]
+fe_protocols = ["logistic"]
 ft_seeds = 1
 
 [transfer.ft]

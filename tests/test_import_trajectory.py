@@ -88,13 +88,13 @@ def test_imported_trajectory_swept_by_paper_preset(tmp_path):
     tiny = '{' + ', '.join(f'{k} = {v}' for k, v in TINY.items()) + '}'
     e = load_experiment('paper-t2t', ['name="paper-mini"', f'trajectory="{tmp_path/"imported"}"', f'pretrain.arch_kwargs={tiny}',
                                       'targets=[{dataset = "digits"}, {dataset = "cub200", options = {size = 32}}, {dataset = "food101", options = {size = 32}}]',
-                                      'transfer={n_per_class = 2, seeds = [0], fe_protocols = ["paper"], fe_epochs = 3, ft_seeds = 1, validation_fraction = 0.0, ft = {epochs = 1}}'])
+                                      'transfer={n_per_class = 2, seeds = [0], fe_protocols = ["softmax"], fe_epochs = 3, ft_seeds = 1, validation_fraction = 0.0, ft = {epochs = 1}}'])
     r = run_experiment(e, run, data, progress=False, device='cpu')
     assert r.failures == [] and [s.split(':')[0] for s in r.skipped] == ['food101']   # absent: skipped and reported
     assert not any(s['step'].startswith('pre-train') for s in r.steps)
     df = pd.read_csv(run/'results.csv')
     assert set(df.target) == {'digits', 'cub200'} and sorted(df.epoch.unique()) == [0, 5, 10]
-    assert set(df['mode']) == {'source', 'fe_paper', 'ft'} and df[df['mode'] != 'source'].accuracy.between(0, 1).all()
+    assert set(df['mode']) == {'source', 'fe_softmax', 'ft'} and df[df['mode'] != 'source'].accuracy.between(0, 1).all()
     figs = run/'figures'
     for name in ('fig3_paper-mini-digits', 'fig3_paper-mini-cub200', 'fig3_paper-mini_grid'):
         assert (figs/f'{name}.png').stat().st_size > 10_000 and (figs/f'{name}.pdf').is_file()

@@ -77,7 +77,7 @@ def test_run_on_cpu_writes_every_table(tmp_path, overlap):
     epochs = json.loads((report/'manifest.json').read_text())['config']['save_epochs']
     assert t['epochs'] == 3 and epochs == [0, 1, 3] and not t['unfinished'] and not t['skipped'] and not t['failed']
     df = pd.read_csv(report/'results.csv')
-    for mode in ('fe_paper', 'fe_converged', 'ft'): assert sorted(df[df['mode'] == mode].epoch.unique()) == epochs, mode
+    for mode in ('fe_softmax', 'fe_logistic', 'ft'): assert sorted(df[df['mode'] == mode].epoch.unique()) == epochs, mode
     with tarfile.open(report/'run.tar.gz') as tar:
         names = set(tar.getnames())
         assert {'run/spectral.csv', 'run/assess.csv', 'run/results.csv', 'run/trajectory/manifest.json'} <= names

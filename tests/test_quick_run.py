@@ -17,7 +17,7 @@ def test_writes_results_figures_notebook_and_report(quick_run):
     df = pd.read_csv(out/'results.csv')
     # 3 checkpoints x (source + 2 seeds x 2 FE protocols + 1 FT)
     assert len(df) == 3*(1 + 2*2 + 1)
-    assert set(df['mode']) == {'source', 'fe_paper', 'fe_converged', 'ft'}
+    assert set(df['mode']) == {'source', 'fe_softmax', 'fe_logistic', 'ft'}
     assert df.accuracy.between(0, 1).all()
     for col in ('checkpoint', 'target', 'seed', 'params', 'package_version', 'epoch'):
         assert df[col].notna().all(), col

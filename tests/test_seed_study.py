@@ -22,11 +22,11 @@ def test_every_analysis_per_seed_and_the_tables_over_seeds(study):
         assert len(merged) == sum(len(pd.read_csv(out/f'seed{s}'/f'{table}.csv')) for s in (0, 1)), table
     assert not (out/'seed0'/'notebooks').exists()  # the study draws, not each seed
     per_seed = pd.read_csv(out/'figures'/'fig1_seeds_quick_per_seed.csv')
-    assert sorted(per_seed.pretrain_seed.unique()) == [0, 1] and set(per_seed['mode']) == {'fe_paper', 'fe_converged', 'ft'}
+    assert sorted(per_seed.pretrain_seed.unique()) == [0, 1] and set(per_seed['mode']) == {'fe_softmax', 'fe_logistic', 'ft'}
     # the per-seed table agrees with each run's own results
     for s, d in ((0, a), (1, b)):
-        fe = d[d['mode'] == 'fe_converged'].groupby('epoch').accuracy.mean()
-        row = per_seed[(per_seed.pretrain_seed == s) & (per_seed['mode'] == 'fe_converged')].iloc[0]
+        fe = d[d['mode'] == 'fe_logistic'].groupby('epoch').accuracy.mean()
+        row = per_seed[(per_seed.pretrain_seed == s) & (per_seed['mode'] == 'fe_logistic')].iloc[0]
         best = max(e for e in fe.index if fe[e] == fe.max())  # ties: the later checkpoint
         assert row.best_epoch == best and abs(row.best - 100*fe.max()) < 1e-9 and row.peak_before_last == (best < 3)
     summary = pd.read_csv(out/'figures'/'fig1_seeds_quick_summary.csv')

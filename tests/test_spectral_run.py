@@ -50,13 +50,13 @@ def test_tables_make_sense(run):
     assert r.failures == []
     sp, res = pd.read_csv(out/'spectral.csv'), pd.read_csv(out/'results.csv')
     epochs, seeds = [0, 1, 3], [0, 1]
-    best = best_checkpoint(res[res['mode'] == 'fe_converged'].groupby('epoch').validation_accuracy.mean())  # chosen on validation, never on test
+    best = best_checkpoint(res[res['mode'] == 'fe_logistic'].groupby('epoch').validation_accuracy.mean())  # chosen on validation, never on test
     assert set(sp[sp.is_best_fe].epoch) == {best} and set(sp[sp.is_final].epoch) == {3}
-    assert (sp.best_fe_protocol == 'fe_converged').all()
-    fe = sp[(sp.sweep == 'components') & (sp['mode'] == 'FE')]
+    assert (sp.best_fe_protocol == 'fe_logistic').all()
+    fe = sp[(sp.sweep == 'components') & (sp['mode'] == 'fe')]
     assert len(fe) == len(epochs)*len(seeds)*(4 + 8)  # F repeated in 4 (centre, projection) slices + F_m, F_r in each
     assert set(fe.epoch) == set(epochs) and set(fe.centre) == {'raw', 'centred'} and set(fe.test_projection) == {'own', 'train_basis'}
-    ft = sp[sp['mode'] == 'FT']
+    ft = sp[sp['mode'] == 'ft']
     assert set(ft.epoch) == {best, 3} and set(ft.seed) == {0} and (ft.ft_epochs == 1).all()
     assert len(ft) == len({best, 3})*12 and ft.ft_head_accuracy.between(0, 1).all()
     mp = sp[sp.sweep == 'threshold_map']
@@ -96,7 +96,7 @@ def test_figures_and_tables_written(run):
 def test_feature_cache_shared_with_transfer(run):
     out, fe_features, _ = run
     assert stamps(out/'cache'/'features') == fe_features  # no new FE feature file, none rewritten
-    assert len(list((out/'cache'/'spectral-ft').glob('*.pt'))) == len(set(pd.read_csv(out/'spectral.csv').query('mode == "FT"').epoch))
+    assert len(list((out/'cache'/'spectral-ft').glob('*.pt'))) == len(set(pd.read_csv(out/'spectral.csv').query('mode == "ft"').epoch))
 
 
 def test_rerun_recomputes_nothing(run, monkeypatch):
