@@ -18,7 +18,8 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406) # channel means of ImageNet on the [0, 1] 
 IMAGENET_STD = (0.229, 0.224, 0.225) # channel standard deviations of ImageNet
 
 # %% ../nbs/02a_backbones.ipynb #c006
-def parameter_count(model:nn.Module) -> int:
+def parameter_count(model:nn.Module, # any network
+                   ) -> int:
     "Number of trainable and frozen parameters (buffers such as BN statistics and fixed position codes excluded)."
     return sum(p.numel() for p in model.parameters())
 

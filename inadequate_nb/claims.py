@@ -127,7 +127,8 @@ def score_claims(scores:pd.DataFrame, # the assess table (of one target): score,
     return rows
 
 # %% ../nbs/10a_claims.ipynb #c017
-def retrieval_claims(retrieval:pd.DataFrame) -> list[dict]:
+def retrieval_claims(retrieval:pd.DataFrame, # the `retrieval` table (one run, or a study's with `pretrain_seed`)
+                    ) -> list[dict]:
     "Claim 5 for image-text retrieval: the checkpoint chosen by the validation proxy against the final one, on test rsum."
     rt = _runs(retrieval); full, proxy = rt[rt['mode'] == 'full'], rt[rt['mode'] == 'proxy']
     values = None
@@ -136,7 +137,9 @@ def retrieval_claims(retrieval:pd.DataFrame) -> list[dict]:
         values = corrected_gains(m.rename(columns={'seed': 'subset'})[['run', 'subset', 'epoch', 'validation', 'test']]).rename(columns={'gain': 'value'})
     return [_row(5, 'retrieval: a checkpoint chosen on the validation proxy beats the final one', '', 'test rsum of the chosen minus the final checkpoint', 'greater', values)]
 
-def imprinting_claims(imprinting:pd.DataFrame, target:str='') -> list[dict]:
+def imprinting_claims(imprinting:pd.DataFrame, # the `imprinting` table (one run, or a study's with `pretrain_seed`)
+                      target:str='', # the target its rows are of (the claims table's `target`)
+                     ) -> list[dict]:
     "Claim 5 for weight imprinting (mode ft: the backbone tuned on the base classes): the checkpoint the base-class proxy picks against the final one, on the novel classes."
     im = _runs(imprinting); d = im[im['mode'] == 'ft']
     values = None
@@ -148,7 +151,9 @@ def imprinting_claims(imprinting:pd.DataFrame, target:str='') -> list[dict]:
     return [_row(5, 'imprinting: the checkpoint the base-class proxy picks beats the final one on the novel classes', target,
                  'novel-class accuracy of the picked minus the final checkpoint, points (mean over shots and draws)', 'greater', values, scale=100)]
 
-def selection_claims(selection:pd.DataFrame, target:str='') -> list[dict]:
+def selection_claims(selection:pd.DataFrame, # the `selection` table (one run, or a study's with `pretrain_seed`)
+                     target:str='', # the target its rows are of
+                    ) -> list[dict]:
     "Claim 5 for the selection proxies: each one's regret against its own transfer mode is below one point."
     sl = _runs(selection); rows = []
     for proxy, mode in (('proxy_fe', 'fe_logistic'), ('proxy_ft', 'ft')):
@@ -158,7 +163,9 @@ def selection_claims(selection:pd.DataFrame, target:str='') -> list[dict]:
                          'greater', values, scale=100))
     return rows
 
-def moco_claims(moco:pd.DataFrame, target:str='') -> list[dict]:
+def moco_claims(moco:pd.DataFrame, # the `moco` table (one run, or a study's with `pretrain_seed`)
+                target:str='', # the target its rows are of
+               ) -> list[dict]:
     "Claim 6: MoCo-v2 FE accuracy rises with pre-training."
     mc = _runs(moco); d = mc[mc['mode'] == 'fe_logistic']
     if not len(d): d = mc[mc['mode'] == 'fe_softmax']

@@ -132,21 +132,33 @@ def _report_run(r:Run, out) -> int:
     if r.failures: print('inadequate-nb: these notebooks failed:\n  ' + '\n  '.join(r.failures), file=sys.stderr); return 1
     print(f"done: {Path(out)/'REPORT.md'}"); return 0
 
-def cmd_run(a, state:dict) -> int:
+def cmd_run(a, # the parsed command line (`parser`)
+            state:dict, # where the command leaves its run or study, for the interrupt message
+           ) -> int:
+    "Run an experiment (`run FILE`, or `reproduce` a preset) into its run folder; resumable."
     e = chosen_experiment(a); out = a.out or f'runs/{e.name}'
     state['run'] = r = Run(e, Path(out), a.data_root, a.download, a.device, not a.quiet, _executor(a, e), a.ft_together)
     run_experiment(e, out, a.data_root, a.download, a.device, not a.quiet, a.publish, run=r)
     return _report_run(r, out)
 
-def cmd_show(a, state:dict) -> int:
+def cmd_show(a, # the parsed command line (`parser`)
+             state:dict, # where the command leaves its run or study, for the interrupt message
+            ) -> int:
+    "Print an experiment with every default filled in."
     print(experiment_toml(load_experiment(a.name, a.set)), end=''); return 0
 
-def cmd_presets(a, state:dict) -> int:
+def cmd_presets(a, # the parsed command line (`parser`)
+                state:dict, # where the command leaves its run or study, for the interrupt message
+               ) -> int:
+    "List the shipped experiments."
     for n in preset_names():
         d = read_toml(experiment_file(n)); print(f"{n:15s} {d.get('description', '')}")
     return 0
 
-def cmd_seeds(a, state:dict) -> int:
+def cmd_seeds(a, # the parsed command line (`parser`)
+              state:dict, # where the command leaves its run or study, for the interrupt message
+             ) -> int:
+    "Run an experiment once per pre-training seed and merge the study."
     e = chosen_experiment(a); out = a.out or f'runs/{e.name}-seeds'
     state['study'] = st = SeedStudy(e, a.seeds, Path(out))
     run_seed_study(e, a.seeds, out, a.data_root, a.download, a.device, not a.quiet, a.publish, a.jobs, study=st, reuse=a.reuse)
@@ -154,7 +166,10 @@ def cmd_seeds(a, state:dict) -> int:
     print(f"done: {Path(out)/'figures'}"); return 0
 
 # %% ../nbs/13_cli.ipynb #c012
-def cmd_select(a, state:dict) -> int:
+def cmd_select(a, # the parsed command line (`parser`)
+               state:dict, # where the command leaves its run or study, for the interrupt message
+              ) -> int:
+    "Recommend a run's checkpoint for FE and for FT, from its selection tables."
     f = Path(a.run)/'experiment.toml'
     if not f.is_file(): raise FileNotFoundError(f'{f} does not exist: give a run folder made by `inadequate-nb run` (or `reproduce`)')
     d = read_toml(f)
@@ -175,7 +190,10 @@ def cmd_select(a, state:dict) -> int:
     print(f"\nwritten: {Path(a.run)/'selection.csv'}, {Path(a.run)/'selection_values.csv'}, {Path(a.run)/'assess.csv'}")
     return 0
 
-def cmd_assess_models(a, state:dict) -> int:
+def cmd_assess_models(a, # the parsed command line (`parser`)
+                      state:dict, # where the command leaves its run or study, for the interrupt message
+                     ) -> int:
+    "Rank several runs' checkpoints as models with the scores, against FE and FT."
     models = model_table(a.runs, a.target, a.checkpoints)
     if len(models) < 3: raise ValueError(f'{len(models)} models: ranking needs at least 3 (give more runs, or --checkpoints all)')
     agreement = model_agreement(models)
@@ -187,10 +205,16 @@ def cmd_assess_models(a, state:dict) -> int:
             atomic_write(Path(f'{a.out}_{name}.csv'), lambda p, df=df: df.to_csv(p, index=False)); print(f'written: {a.out}_{name}.csv')
     return 0
 
-def cmd_datasets(a, state:dict) -> int:
+def cmd_datasets(a, # the parsed command line (`parser`)
+                 state:dict, # where the command leaves its run or study, for the interrupt message
+                ) -> int:
+    "List the datasets and whether each is present under the data root."
     print('\n'.join(datasets_table(a.data_root))); return 0
 
-def cmd_import(a, state:dict) -> int:
+def cmd_import(a, # the parsed command line (`parser`)
+               state:dict, # where the command leaves its run or study, for the interrupt message
+              ) -> int:
+    "Import a folder of checkpoints as a trajectory."
     out = Path(a.out or f'runs/imported-{Path(a.dir).resolve().name}/trajectory')
     try: kwargs = json.loads(a.arch_kwargs)
     except json.JSONDecodeError as e: raise ValueError(f'--arch-kwargs {a.arch_kwargs!r} is not JSON ({e.msg}): write it as \'{{"width": 8}}\'') from None
@@ -200,11 +224,17 @@ def cmd_import(a, state:dict) -> int:
           f'sweep it: inadequate-nb run EXPERIMENT --set trajectory={out} --data-root DATA (nothing is pre-trained)')
     return 0
 
-def cmd_export(a, state:dict) -> int:
+def cmd_export(a, # the parsed command line (`parser`)
+               state:dict, # where the command leaves its run or study, for the interrupt message
+              ) -> int:
+    "Write a trajectory as safetensors with its metadata."
     files = export_trajectory(a.dir, a.out)
     print(f'{len(files) - 1} checkpoints written to {a.out} as safetensors (and trajectory.json)'); return 0
 
-def cmd_distributed(a, state:dict) -> int:
+def cmd_distributed(a, # the parsed command line (`parser`)
+                    state:dict, # where the command leaves its run or study, for the interrupt message
+                   ) -> int:
+    "Pre-train an experiment's source with torchrun/DDP (run under torchrun)."
     e = load_experiment(a.experiment)
     if e.trainer != 'distributed': raise ExperimentError(f'{a.experiment}: its [pretrain] does not use trainer = "distributed"')
     import torch.distributed as dist
@@ -233,7 +263,8 @@ class Terminated(KeyboardInterrupt):
 
 def _terminate(signum, frame): raise Terminated()
 
-def main(argv:list|None=None) -> int:
+def main(argv:list|None=None, # the arguments (default: `sys.argv[1:]`)
+        ) -> int:
     "The `inadequate-nb` command line; returns the exit status."
     a = parser().parse_args(argv); state = {}
     import warnings, signal

@@ -52,15 +52,21 @@ def atomic_write(path:str|Path, # the final file name
     return path
 
 # %% ../nbs/00_core.ipynb #c012
-def atomic_write_text(path:str|Path, text:str) -> Path:
+def atomic_write_text(path:str|Path, # where the file goes (its folder is created)
+                      text:str, # written as UTF-8
+                     ) -> Path:
     "Write `text` to `path` atomically."
     return atomic_write(path, lambda p: p.write_text(text, encoding='utf-8'))
 
-def atomic_write_json(path:str|Path, obj) -> Path:
+def atomic_write_json(path:str|Path, # where the file goes
+                      obj, # any JSON-serialisable object
+                     ) -> Path:
     "Write `obj` as indented JSON to `path` atomically."
     return atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str) + '\n')
 
-def atomic_torch_save(obj, path:str|Path) -> Path:
+def atomic_torch_save(obj, # what `torch.save` takes (a state dict, a checkpoint entry)
+                      path:str|Path, # where the file goes
+                     ) -> Path:
     "Save `obj` with `torch.save` to `path` atomically."
     return atomic_write(path, lambda p: torch.save(obj, p))
 
@@ -103,7 +109,8 @@ class FolderLock:
     def __exit__(self, *exc): self.release()
 
 # %% ../nbs/00_core.ipynb #c023
-def file_sha256(path:str|Path) -> str:
+def file_sha256(path:str|Path, # the file to hash
+               ) -> str:
     "SHA-256 hex digest of a file's bytes."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -213,6 +220,7 @@ def current_table(df, # a table (pandas DataFrame) as read from disk
     for c in [c for c in NAMED_FIELDS if c in df]: df[c] = df[c].replace(RENAMED | MODE_SPELLINGS if c == 'mode' else RENAMED)
     return df
 
-def current_column(name:str) -> str:
+def current_column(name:str, # a column name as read from disk
+                  ) -> str:
     "A column's name with an FE probe's old mode as its prefix (`fe_paper_best`) renamed."
     return next((RENAMED[o] + name[len(o):] for o in ('fe_paper', 'fe_converged') if name.startswith(o) and name[len(o):len(o)+1] in ('', '_')), name)

@@ -49,11 +49,15 @@ class DistributedConfig(PretrainConfig):
         if self.optimizer not in ('sgd', 'adamw'): raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {self.optimizer!r}")
         self.betas, self.crop_scale = tuple(self.betas), tuple(self.crop_scale)
 
-def peak_lr(config:DistributedConfig) -> float:
+def peak_lr(config:DistributedConfig, # the recipe (its global batch and reference batch)
+           ) -> float:
     "The peak learning rate for the global batch (linear scaling from `lr_reference_batch`)."
     return config.lr*(config.batch_size/config.lr_reference_batch if config.lr_reference_batch else 1.0)
 
-def scheduled_lr(step:int, steps_per_epoch:int, config:DistributedConfig) -> float:
+def scheduled_lr(step:int, # the optimiser step, from 0
+                 steps_per_epoch:int, # steps in one pass over the source
+                 config:DistributedConfig, # the recipe
+                ) -> float:
     "The learning rate at `step`: `pretrain`'s schedule at the scaled peak, with the cosine floored at `min_lr`."
     peak = peak_lr(config); f = learning_rate(step, steps_per_epoch, replace(config, lr=1.0))
     if config.schedule == 'cosine' and step/steps_per_epoch >= config.warmup_epochs: return config.min_lr + (peak - config.min_lr)*f
@@ -88,7 +92,11 @@ def _barrier(world:int):
     if world > 1: dist.barrier()
 
 # %% ../nbs/03a_distributed.ipynb #c013
-def memory_batches(train:ImageData, config:DistributedConfig, g:torch.Generator, rank:int, world:int):
+def memory_batches(train:ImageData, # the in-memory source
+                   config:DistributedConfig, # the recipe (its global batch)
+                   g:torch.Generator, # the epoch's generator (every rank draws the same order)
+                   rank:int, world:int, # this process's rank and the number of processes
+                  ):
     "One epoch of this rank's slices of the global batches of an in-memory source."
     B, b = config.batch_size, config.batch_size//world
     perm = torch.randperm(len(train), generator=g)
@@ -97,7 +105,11 @@ def memory_batches(train:ImageData, config:DistributedConfig, g:torch.Generator,
         x = augment_batch(train.images[idx], g, config.crop_pad, config.flip)
         yield x[rank*b:(rank + 1)*b], train.labels[idx][rank*b:(rank + 1)*b]
 
-def stream_loader(train:FileList, config:DistributedConfig, rank:int, world:int, pin:bool=False):
+def stream_loader(train:FileList, # the source's image files
+                  config:DistributedConfig, # the recipe (batch, workers)
+                  rank:int, world:int, # this process's rank and the number of processes
+                  pin:bool=False, # pin host memory (CUDA)
+                 ):
     "A DataLoader over this rank's shard of a file source, with the training transform; and its sampler."
     ds = ImageFileDataset(train, train_transform(config.image_size, config.crop_scale, config.rand_augment, config.random_erasing))
     sampler = torch.utils.data.DistributedSampler(ds, world, rank, shuffle=True, seed=config.seed, drop_last=True)

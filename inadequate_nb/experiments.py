@@ -68,7 +68,8 @@ class Experiment:
         t = self.targets[i]
         return self.transfer if t.per_class is None else replace(self.transfer, n_per_class=t.per_class)
 
-def target_name(t:TargetSpec) -> str:
+def target_name(t:TargetSpec, # one of an experiment's targets
+               ) -> str:
     "How tables and figures name a target."
     return t.name or t.dataset
 
@@ -203,7 +204,8 @@ def _check_arch(path:str, arch:str, kwargs:dict):
     for k in kwargs:
         if k not in takes: raise _unknown(f'{path}.arch_kwargs', k, takes)
 
-def notebook_parameters(name:str) -> dict:
+def notebook_parameters(name:str, # a paper notebook's file stem
+                       ) -> dict:
     "Parameter name -> default (as source text) of the paper notebook `name`."
     import papermill
     return {k: v['default'] for k, v in papermill.inspect_notebook(str(paper_notebooks_dir()/f'{name}.ipynb')).items()}
@@ -278,7 +280,8 @@ def experiment_from_dict(d:dict, # the parsed TOML of an experiment file
     return Experiment(**kw)
 
 # %% ../nbs/11_experiments.ipynb #c027
-def parse_value(text:str):
+def parse_value(text:str, # the VALUE of a `--set KEY=VALUE`
+               ):
     "A command-line value read as TOML, else as the string itself."
     try: return tomllib.loads(f'v = {text}')['v']
     except tomllib.TOMLDecodeError: return text
@@ -316,7 +319,8 @@ def preset_names() -> list[str]:
     names = [p.stem for p in experiments_dir().glob('*.toml')]
     return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
 
-def read_toml(path:str|Path) -> dict:
+def read_toml(path:str|Path, # a TOML file
+             ) -> dict:
     "The content of a TOML file; a missing or malformed file is an `ExperimentError` naming it."
     path = Path(path)
     if not path.is_file(): raise ExperimentError(f'{path}: no such experiment file (give a .toml file, or --preset NAME; `inadequate-nb presets` lists them)')
@@ -324,7 +328,8 @@ def read_toml(path:str|Path) -> dict:
     except tomllib.TOMLDecodeError as e: raise ExperimentError(f'{path}: not valid TOML ({e})') from None
     except (OSError, UnicodeDecodeError) as e: raise ExperimentError(f'{path}: cannot be read ({e})') from None
 
-def experiment_file(name_or_path:str|Path) -> Path:
+def experiment_file(name_or_path:str|Path, # a shipped experiment's name or a TOML file's path
+                   ) -> Path:
     "The file of a preset name, or the path itself."
     p = Path(name_or_path)
     if p.suffix == '.toml' or p.exists(): return p
@@ -344,7 +349,8 @@ def load_experiment(name_or_path:str|Path, # a preset's name or an experiment fi
     except ExperimentError as e: raise ExperimentError(f'{e} (in {f})') from None
 
 # %% ../nbs/11_experiments.ipynb #c033
-def experiment_dict(e:Experiment) -> dict:
+def experiment_dict(e:Experiment, # the experiment
+                   ) -> dict:
     "The resolved experiment as plain data (what `experiment_toml` writes and `experiment_from_dict` reads)."
     d = {k: getattr(e, k) for k in ('name', 'description', 'device', 'threads', 'analyses', 'notebooks', 'trajectory', 'missing_targets')}
     d['source'] = asdict(e.source) if e.source is not None else None
@@ -376,7 +382,8 @@ def _table(lines:list, header:str|None, d:dict, notes:dict, skip=()):
         lines.append(f'{line:<{width + 20}} # {notes[k]}' if notes.get(k) and len(line) < 100 else line)
 
 # %% ../nbs/11_experiments.ipynb #c034
-def experiment_toml(e:Experiment) -> str:
+def experiment_toml(e:Experiment, # the experiment
+                   ) -> str:
     "The resolved experiment as a TOML file, each key with its meaning beside it."
     d = experiment_dict(e)
     top = _comments(Experiment)
@@ -398,12 +405,14 @@ def experiment_toml(e:Experiment) -> str:
 # %% ../nbs/11_experiments.ipynb #c038
 _RECIPE = ('source', 'pretrain', 'targets', 'transfer', 'trajectory', 'threads')
 
-def recipe(e:Experiment|dict) -> dict:
+def recipe(e:Experiment|dict, # an experiment, or its `experiment_dict`
+          ) -> dict:
     "The part of an experiment that defines its results."
     d = experiment_dict(e) if isinstance(e, Experiment) else e
     return {k: d.get(k) for k in _RECIPE}
 
-def recipe_hash(e:Experiment|dict) -> str:
+def recipe_hash(e:Experiment|dict, # an experiment, or its `experiment_dict`
+               ) -> str:
     "A short hash of the recipe (what defines the results), of its FE probes' old names: a recipe's hash outlived the rename."
     return config_hash(current_names(recipe(e), old=True))
 
@@ -412,7 +421,8 @@ def _flat(d, path='') -> dict:
     if isinstance(d, list) and d and all(isinstance(x, dict) for x in d): return {k: v for i, x in enumerate(d) for k, v in _flat(x, f'{path}[{i}]').items()}
     return {path: d}
 
-def recipe_differences(a:Experiment|dict, b:Experiment|dict) -> list[str]:
+def recipe_differences(a:Experiment|dict, b:Experiment|dict, # two experiments (or their dicts)
+                      ) -> list[str]:
     "The keys whose values differ between two experiments' recipes, as 'key: old -> new'."
     fa, fb = _flat(recipe(a)), _flat(recipe(b))
     show = lambda v: '(absent)' if v is _ABSENT else json.dumps(v)
@@ -423,7 +433,8 @@ def recipe_differences(a:Experiment|dict, b:Experiment|dict) -> list[str]:
 _ABSENT = object()
 
 # %% ../nbs/11_experiments.ipynb #c041
-def experiment_notebooks(e:Experiment) -> list[str]:
+def experiment_notebooks(e:Experiment, # the experiment
+                        ) -> list[str]:
     "The paper notebooks the experiment draws, in order."
     if e.notebooks is not None: return list(e.notebooks)
     return ['fig1_toy'] + (['fig2_grid'] if len(e.targets) > 1 else []) + ['claims']
@@ -435,6 +446,8 @@ NOTEBOOK_ANALYSES = {'fig1_toy': ['transfer'], 'fig1_seeds': ['transfer'], 'fig2
                      'table2_retrieval': ['retrieval'], 'table3_selection': ['retrieval'], 'table4_imprinting': ['imprinting'],
                      'claims': ['transfer']} # the analyses whose tables each paper notebook reads
 
-def missing_analyses(e:Experiment, notebook:str) -> list[str]:
+def missing_analyses(e:Experiment, # the experiment
+                     notebook:str, # a paper notebook's file stem
+                    ) -> list[str]:
     "The analyses `notebook` reads that the experiment does not run (empty: it can be drawn)."
     return [a for a in NOTEBOOK_ANALYSES.get(notebook, []) if a not in e.analyses]

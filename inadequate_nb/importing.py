@@ -55,7 +55,8 @@ def read_weights(path:str|Path, # a .pt/.pth/.pth.tar/.bin file (see `read_check
 
 
 # %% ../nbs/03b_import.ipynb #c007
-def epoch_from_name(path:str|Path) -> int|None:
+def epoch_from_name(path:str|Path, # a checkpoint file or folder
+                   ) -> int|None:
     "The epoch a file name gives: the number after 'epoch', 'ep' or 'e', else the last number in the name; None if none."
     stem = re.sub(r'(\.pth\.tar|\.pt|\.pth|\.tar|\.bin)$', '', Path(path).name, flags=re.I)
     m = re.findall(r'(?:epoch|ep|e)[_\-]?(\d+)', stem, flags=re.I) or re.findall(r'(\d+)', stem)
@@ -99,7 +100,8 @@ def read_checkpoint_folder(folder:str|Path, # a Hugging Face-style checkpoint fo
 # %% ../nbs/03b_import.ipynb #c011
 _STEP = re.compile(r'^(?:checkpoint|step|global_step|global-step)[-_]?(\d+)$', re.I)
 
-def position_from_name(path:str|Path) -> tuple[int|None, str]:
+def position_from_name(path:str|Path, # a checkpoint file or folder
+                      ) -> tuple[int|None, str]:
     "Where a checkpoint lies by its name: (number, 'step') for `checkpoint-500`, `step_500`; else (epoch, 'epoch') as `epoch_from_name`."
     stem = re.sub(r'(\.pth\.tar|\.pt|\.pth|\.tar|\.bin|\.safetensors)$', '', Path(path).name, flags=re.I)
     if (m := _STEP.match(stem)) and (Path(path).is_dir() or not stem.lower().startswith('checkpoint')): return int(m.group(1)), 'step'
@@ -146,7 +148,8 @@ def fit_state_dict(sd:dict, # foreign weights (prefixes removed)
 # %% ../nbs/03b_import.ipynb #c021
 _CHECKPOINT_FILE = re.compile(r'\.(pt|pth|pth\.tar|bin|safetensors)$', re.I)
 
-def checkpoint_entries(src:Path) -> list[Path]:
+def checkpoint_entries(src:Path, # a folder of checkpoints
+                      ) -> list[Path]:
     "The checkpoints of a folder: checkpoint files, and subfolders that hold a model file (Hugging Face style)."
     files = [p for p in src.iterdir() if p.is_file() and _CHECKPOINT_FILE.search(p.name)]
     folders = [p for p in src.iterdir() if p.is_dir() and any((p/n).is_file() or (p/f'{n}.index.json').is_file() for n in _MODEL_FILES)]

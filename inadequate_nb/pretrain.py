@@ -60,7 +60,11 @@ def learning_rate(step:int, # optimiser steps taken so far
 
 # %% ../nbs/03_pretrain.ipynb #c011
 @torch.no_grad()
-def source_accuracy(model:nn.Module, data:ImageData, batch_size:int=1024, max_samples:int|None=None) -> float:
+def source_accuracy(model:nn.Module, # a network with its head
+                    data:ImageData, # labelled images in the model's geometry
+                    batch_size:int=1024, # images per forward pass
+                    max_samples:int|None=None, # only the first this many images (None: all)
+                   ) -> float:
     "Top-1 accuracy of `model`'s head on `data` (the first `max_samples` images if given)."
     model.eval(); n = len(data) if max_samples is None else min(len(data), max_samples); correct = 0
     device = next(model.parameters()).device

@@ -24,7 +24,8 @@ __all__ = ['RETRIEVAL_COLUMNS', 'tokenize', 'Vocabulary', 'build_vocabulary', 'R
            'retrieval_analysis']
 
 # %% ../nbs/09a_retrieval.ipynb #c006
-def tokenize(caption:str) -> list[str]:
+def tokenize(caption:str, # one caption
+            ) -> list[str]:
     "Lower-case word tokens of a caption (runs of letters and digits, hyphenated words kept whole)."
     return re.findall(r'[a-z0-9]+(?:-[a-z0-9]+)*', caption.lower())
 

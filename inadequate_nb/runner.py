@@ -65,7 +65,8 @@ def _present(e:Experiment, i:int, data_root) -> str|None:
     return None if st.startswith(('embedded', 'found')) else st
 
 # %% ../nbs/12_runner.ipynb #c008
-def data_fingerprint(d) -> str:
+def data_fingerprint(d, # a loaded split: `ImageData`, or image files with labels and classes
+                    ) -> str:
     "A hash of a split's images and labels (files to stream: their paths and labels)."
     if isinstance(d, ImageData): return tensors_sha256({'images': d.images, 'labels': d.labels}, d.classes)[:24]
     return config_hash([[str(f) for f in d.files], list(d.labels), list(d.classes)], 24)
@@ -110,7 +111,8 @@ def run_trajectory(e:Experiment, # the experiment
     return Trajectory(layout.trajectory)
 
 # %% ../nbs/12_runner.ipynb #c013
-def notebook_path(folder:Path) -> str:
+def notebook_path(folder:Path, # a run folder
+                 ) -> str:
     "A run folder as the paper notebooks see it: relative to their folder (their working directory), so executed notebooks do not name the machine's paths."
     import os
     return os.path.relpath(Path(folder).resolve(), paper_notebooks_dir().resolve())
@@ -168,7 +170,10 @@ def merged_table(parts:dict, # target name -> that target's rows of one table
               for t, df in parts.items() if df is not None and len(df)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-def write_table(layout:RunLayout, name:str, df:pd.DataFrame) -> Path:
+def write_table(layout:RunLayout, # the run folder
+                name:str, # the table's name (its file is NAME.csv)
+                df:pd.DataFrame, # its rows
+               ) -> Path:
     "Write a run table `OUT/name.csv` atomically, without the wall times of its rows (they stay in the row cache), so one recipe gives the same bytes."
     df = df.drop(columns=[c for c in df.columns if c == 'seconds' or c.endswith('_seconds')])
     return atomic_write(layout.root/f'{name}.csv', lambda p: df.to_csv(p, index=False))
@@ -308,13 +313,17 @@ def run_experiment(e:Experiment, # the experiment
     return r
 
 # %% ../nbs/12_runner.ipynb #c023
-def notebook_stem(e:Experiment, target:str|None) -> str:
+def notebook_stem(e:Experiment, # the experiment
+                  target:str|None, # the target a notebook draws (None: it draws them all)
+                 ) -> str:
     "What a notebook's files are named after: the experiment, and the target when there are several."
     return e.name if target is None or len(e.targets) == 1 else f'{e.name}-{target}'
 
 NOTEBOOKS_AT_ONCE = 4 # at most this many notebook kernels at once (each is its own process, mostly single-threaded)
 
-def run_notebooks(r:Run, targets:list):
+def run_notebooks(r:Run, # the run (its experiment, folder and steps)
+                  targets:list, # the names of its targets whose data was present
+                 ):
     "Execute the experiment's paper notebooks for the run `r` (its targets present: `targets`), as many at once as it has threads."
     e, lay = r.experiment, r.layout
     base, planned = {'experiment': e.name, 'out_dir': notebook_path(lay.root)}, []
@@ -363,7 +372,9 @@ def _shown(p:Path, root:Path) -> str:
     p, root = Path(p).resolve(), Path(root).resolve()
     return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
 
-def write_report(r:Run, trajectory:Trajectory) -> Path:
+def write_report(r:Run, # the finished run
+                 trajectory:Trajectory, # its trajectory
+                ) -> Path:
     "Write OUT/REPORT.md for the run `r`."
     e, lay, m, v = r.experiment, r.layout, trajectory.manifest, provenance()
     lines = [f'# Report: experiment `{e.name}`', '', e.description, '',
@@ -391,7 +402,9 @@ def write_report(r:Run, trajectory:Trajectory) -> Path:
     return atomic_write_text(lay.root/'REPORT.md', '\n'.join(lines))
 
 # %% ../nbs/12_runner.ipynb #c027
-def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
+def publish_outputs(layout:RunLayout, # the run folder
+                    dest:str|Path, # the folder to copy its figures, tables, results and report into
+                   ) -> list[Path]:
     "Copy the figures, tables, results.csv, REPORT.md, experiment.toml and executed notebooks of a run to `dest`."
     dest = Path(dest); copied = []
     files = [layout.results, layout.root/'REPORT.md', layout.root/'experiment.toml'] + sorted(layout.root.glob('*.csv'))
@@ -403,13 +416,16 @@ def publish_outputs(layout:RunLayout, dest:str|Path) -> list[Path]:
     return copied
 
 # %% ../nbs/12_runner.ipynb #c033
-def seed_experiment(e:Experiment, seed:int) -> Experiment:
+def seed_experiment(e:Experiment, # a study's experiment
+                    seed:int, # the pre-training seed of one of its runs
+                   ) -> Experiment:
     "The experiment with another pre-training seed (the MoCo-v2 run's too), drawing no notebooks of its own (the study draws them)."
     options = dict(e.analysis_options)
     if 'moco' in e.analyses: options['moco'] = dict(options.get('moco', {}), seed=int(seed))  # its own pre-training run: replicated too
     return replace(e, pretrain=replace(e.pretrain, seed=int(seed)), notebooks=[], analysis_options=options)
 
-def study_seeds(out:Path) -> list[int]:
+def study_seeds(out:Path, # a seed study's folder
+               ) -> list[int]:
     "The pre-training seeds whose runs a study folder holds (folders `seedN` with a results table)."
     return sorted(int(p.name[4:]) for p in Path(out).glob('seed*') if p.name[4:].isdigit() and (p/'results.csv').is_file())
 

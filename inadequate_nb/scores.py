@@ -308,15 +308,18 @@ def ncti(seli, # (M,) S_seli of each model compared
         return (v - np.nanmin(v)) / span if span > 0 else np.where(np.isfinite(v), 0., np.nan)
     return scaled(ncc) + scaled(seli) - scaled(vc)
 
-def ncti_seli(features, labels) -> float:
+def ncti_seli(features, labels, # (N, D) features of one model and (N,) labels
+             ) -> float:
     "NCTI's S_seli of one model (see `ncti_terms`)."
     return ncti_terms(features, labels)['seli']
 
-def ncti_ncc(features, labels) -> float:
+def ncti_ncc(features, labels, # (N, D) features of one model and (N,) labels
+            ) -> float:
     "NCTI's S_ncc of one model (see `ncti_terms`)."
     return ncti_terms(features, labels)['ncc']
 
-def ncti_vc(features, labels) -> float:
+def ncti_vc(features, labels, # (N, D) features of one model and (N,) labels
+           ) -> float:
     "NCTI's S_vc of one model (see `ncti_terms`)."
     return ncti_terms(features, labels)['vc']
 

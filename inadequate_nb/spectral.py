@@ -283,7 +283,12 @@ def best_fe_epoch(results:pd.DataFrame, # the transfer results of one target
     return best_checkpoint(d.groupby('epoch')[column].mean()), column
 
 # %% ../nbs/06_spectral.ipynb #c056
-def split_spec(threshold:float, centre:bool, test_projection:str, config:SpectralConfig, epochs:int) -> dict:
+def split_spec(threshold:float, # share of the sum of singular values the main component keeps
+               centre:bool, # centre the features before the SVD
+               test_projection:str, # 'own' or 'train_basis' (see `component_features`)
+               config:SpectralConfig, # the batch and probe options
+               epochs:int, # the component probes' epochs
+              ) -> dict:
     "The unit that splits features at `threshold` (and probes F_m and F_r for `epochs`)."
     return dict(component='split', threshold=float(threshold), centre=bool(centre), test_projection=test_projection,
                 svd_mode=config.mode, svd_batch_size=config.batch_size, shuffle=config.shuffle, epochs=epochs)

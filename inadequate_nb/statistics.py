@@ -53,7 +53,9 @@ def hierarchical_bootstrap(values:pd.DataFrame, # run, subset, value: one value 
     drawn = np.where(inside, table[runs[..., None], picks], np.nan)
     return np.nanmean(np.nanmean(drawn, axis=2), axis=1)
 
-def interval(draws:np.ndarray, level:float=0.95) -> tuple[float, float]:
+def interval(draws:np.ndarray, # bootstrap draws of a statistic
+             level:float=0.95, # the interval's coverage
+            ) -> tuple[float, float]:
     "The central `level` percentile interval of bootstrap draws."
     a = (1 - level)/2
     return float(np.quantile(draws, a)), float(np.quantile(draws, 1 - a))

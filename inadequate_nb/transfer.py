@@ -295,7 +295,8 @@ def tidy_table(rows:list[dict], # one dict per row
     df = df[[c for c in leading if c in df] + sorted(c for c in df if c not in leading)]
     return df.sort_values([c for c in sort if c in df], kind='stable').reset_index(drop=True)
 
-def results_frame(rows:list[dict]) -> pd.DataFrame:
+def results_frame(rows:list[dict], # result rows (`ResultStore` entries of a sweep)
+                 ) -> pd.DataFrame:
     "Result rows as a table (`results.csv`): `RESULT_COLUMNS` first, sorted by target, mode, epoch and seed."
     return tidy_table(rows, RESULT_COLUMNS, ['target', 'target_train', 'mode', 'epoch', 'seed'])
 
@@ -493,7 +494,8 @@ class AnalysisContext:
 
 # %% ../nbs/05_transfer.ipynb #c041
 @register_analysis('transfer')
-def transfer_analysis(ctx:AnalysisContext) -> dict:
+def transfer_analysis(ctx:AnalysisContext, # the run, one target
+                     ) -> dict:
     "FE and FT of every checkpoint (`transfer_sweep`): the table `results`."
     return {'results': transfer_sweep(ctx.trajectory, ctx.target_train, ctx.target_test, ctx.transfer, ctx.layout, device=ctx.device,
                                       progress=ctx.progress, executor=ctx.executor, ft_together=ctx.ft_together)}

@@ -116,18 +116,26 @@ def seed_study_summary(df:pd.DataFrame, # result rows of a seed study
 # %% ../nbs/08_viz.ipynb #c019
 _NO_DATES = {'png': {'Software': None}, 'pdf': {'CreationDate': None, 'Producer': None, 'Creator': None}}
 
-def save_figure(fig:matplotlib.figure.Figure, folder:str|Path, name:str, dpi:int=150) -> list[Path]:
+def save_figure(fig:matplotlib.figure.Figure, # the figure
+                folder:str|Path, name:str, # written as folder/name.png and .pdf
+                dpi:int=150, # of the PNG
+               ) -> list[Path]:
     "Save `fig` as `folder/name.png` and `.pdf` (without dates or versions, so the same figure gives the same bytes); return the paths."
     return [atomic_write(Path(folder)/f'{name}.{ext}', lambda p, ext=ext: fig.savefig(p, format=ext, dpi=dpi, bbox_inches='tight', metadata=_NO_DATES[ext]))
             for ext in ('png', 'pdf')]
 
-def save_table(df:pd.DataFrame, folder:str|Path, name:str, floatfmt:str='.4f') -> list[Path]:
+def save_table(df:pd.DataFrame, # the table
+               folder:str|Path, name:str, # written as folder/name.csv and .md
+               floatfmt:str='.4f', # how the Markdown writes floats
+              ) -> list[Path]:
     "Save `df` as `folder/name.csv` and `.md`; return the paths."
     csv = atomic_write(Path(folder)/f'{name}.csv', lambda p: df.to_csv(p, index=False))
     return [csv, atomic_write_text(Path(folder)/f'{name}.md', markdown_table(df, floatfmt))]
 
 # %% ../nbs/08_viz.ipynb #c020
-def markdown_table(df:pd.DataFrame, floatfmt:str='.4f') -> str:
+def markdown_table(df:pd.DataFrame, # the table
+                   floatfmt:str='.4f', # how floats are written
+                  ) -> str:
     "A GitHub-flavoured Markdown table of `df` (no extra dependency)."
     fmt = lambda v: format(v, floatfmt) if isinstance(v, (float, np.floating)) else str(v)
     lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + ' --- |'*len(df.columns)]

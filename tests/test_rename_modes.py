@@ -16,7 +16,7 @@ OLD_RESULTS = ('target,epoch,mode,seed,accuracy,params\n'
                'digits,0,ft,0,0.7,"{""protocol"": ""converged""}"\n')
 OLD_SPECTRAL = 'sweep,epoch,best_fe_protocol,mode,component,accuracy\ncomponents,0,fe_converged,FE,F_m,0.5\ncomponents,0,fe_converged,FT,F_r,0.6\n'
 OLD_IMPRINTING = 'epoch,mode,metric,accuracy,note\n0,frozen,all,0.5,tuned backbone\n0,tuned,all,0.6,x\n'
-OLD_PEAKS = 'target,fe_paper_best_epoch,fe_converged_chosen_minus_last,ft_best_epoch\ndigits,2,1.5,60\n'
+OLD_PEAKS = 'target,fe_paper_best_epoch,fe_converged_chosen_minus_last,ft_best_epoch,τ vs fe_paper\ndigits,2,1.5,60,0.3\n'
 OLD_CLAIMS = "claim,statement\n5,the proxy_fe selector's regret (fe_converged) is below one point\n"
 OLD_TOML = 'fe_protocols = ["paper", "converged"]\nfe_protocol = "converged"       # FE probe of the proxy\nbest_protocol = "fe_paper"\n'
 OLD_MD = '| mode | last_epoch |\n| --- | --- |\n| frozen | 60 |\n| tuned | 60 |\n\n### table4_toy_frozen\nthe tuned backbone; FE on F_m\n'
@@ -38,7 +38,7 @@ def test_an_old_folder_is_renamed_and_then_checks_clean(tmp_path):
     assert list(res['mode']) == ['fe_logistic', 'fe_softmax', 'ft'] and '"protocol": "logistic"' in res.params[2]
     assert list(pd.read_csv(d/'spectral.csv')['mode']) == ['fe', 'ft'] and set(pd.read_csv(d/'spectral.csv').best_fe_protocol) == {'fe_logistic'}
     imp = pd.read_csv(d/'imprinting.csv'); assert list(imp['mode']) == ['fe', 'ft'] and imp.note[0] == 'tuned backbone'  # prose stays
-    assert list(pd.read_csv(d/'figures'/'fig2_peaks.csv').columns) == ['target', 'fe_softmax_best_epoch', 'fe_logistic_chosen_minus_last', 'ft_best_epoch']
+    assert list(pd.read_csv(d/'figures'/'fig2_peaks.csv').columns) == ['target', 'fe_softmax_best_epoch', 'fe_logistic_chosen_minus_last', 'ft_best_epoch', 'τ vs fe_softmax']
     assert '(fe_logistic)' in (d/'claims.csv').read_text()
     assert (d/'experiment.toml').read_text() == 'fe_protocols = ["softmax", "logistic"]\nfe_protocol = "logistic"       # FE probe of the proxy\nbest_protocol = "fe_softmax"\n'
     md = (d/'REPORT.md').read_text()

@@ -49,7 +49,7 @@ def renamed_csv(s:str, c:_Count, spellings:bool=True) -> str:
     rows = list(csv.reader(io.StringIO(s, newline='')))
     if not rows: return s
     head = rows[0]; named = {i: f for i, f in enumerate(head) if f in NAMED_FIELDS}
-    out = [[current_column(h) for h in head]]; c.n += sum(a != b for a, b in zip(head, out[0]))
+    out = [[_words(current_column(h), _Count()) for h in head]]; c.n += sum(a != b for a, b in zip(head, out[0]))
     for r in rows[1:]:
         new = []
         for i, v in enumerate(r):
