@@ -124,7 +124,7 @@ with tempfile.TemporaryDirectory() as d:
         t0 = time.time(); penultimate_features(model, used.images); penultimate_features(model, test.images); return time.time() - t0
     def evaluation(protocol, i):
         cfg = TransferConfig(n_per_class=n, seeds=[0], fe_protocols=[protocol], ft_seeds=0)
-        t0 = time.time(); transfer_sweep(traj, full, test, cfg, RunLayout(Path(d)/f'{protocol}{i}'), epochs=[1], progress=False)
+        t0 = time.time(); transfer_sweep(traj, full, test, cfg, RunLayout(Path(d)/f'{protocol}{i}'), checkpoints=[1], progress=False)
         return time.time() - t0
     for protocol in ('logistic', 'softmax'):  # interleaved, best of two each: the machine is shared
         fwd, fe = forward(), evaluation(protocol, 0)

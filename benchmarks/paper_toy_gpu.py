@@ -159,9 +159,9 @@ def run_job(j:dict, args, layout, preset, train, test, ft_seconds:float, t0:floa
     from inadequate_nb.assess import score_checkpoints
     traj, cfg = Trajectory(layout.trajectory), preset.transfer  # re-read: the trajectory grows
     if j['kind'] == 'fe':
-        transfer_sweep(traj, train, test, replace(cfg, ft_seeds=0), layout, epochs=[j['epoch']], device=args.device, progress=False)
+        transfer_sweep(traj, train, test, replace(cfg, ft_seeds=0), layout, checkpoints=[j['epoch']], device=args.device, progress=False)
     elif j['kind'] == 'ft':
-        transfer_sweep(traj, train, test, replace(cfg, seeds=[j['seed']], ft_seeds=1, fe_protocols=[]), layout, epochs=[j['epoch']],
+        transfer_sweep(traj, train, test, replace(cfg, seeds=[j['seed']], ft_seeds=1, fe_protocols=[]), layout, checkpoints=[j['epoch']],
                        device=args.device, progress=False)
         ft_seconds = time.time() - t0
     elif j['kind'] == 'spectral':  # as `spectral_analysis` calls it; the probes on the CPU, so the GPU stays with training
@@ -171,7 +171,7 @@ def run_job(j:dict, args, layout, preset, train, test, ft_seconds:float, t0:floa
                           list(sc.seeds if sc.seeds is not None else cfg.seeds), cfg.n_per_class, epochs=[j['epoch']],
                           device='cpu', progress=False, drawn_seeds=cfg.seeds)
     elif j['kind'] == 'assess':
-        score_checkpoints(AnalysisContext(traj, train, test, layout, cfg, device=args.device, progress=False), epochs=[j['epoch']])
+        score_checkpoints(AnalysisContext(traj, train, test, layout, cfg, device=args.device, progress=False), checkpoints=[j['epoch']])
     return ft_seconds
 
 

@@ -109,7 +109,7 @@ def with_set_scores(rows:pd.DataFrame, # score rows: score, epoch, value, error,
 def score_checkpoints(ctx:AnalysisContext, # the run
                       scores:list|None=None, # score names (default: all of SCORES and SET_SCORES)
                       seeds:list|None=None, # subset seeds (default: the run's transfer seeds)
-                      epochs:list|None=None, # checkpoints (default: all; a part lets several processes share the work, and has no set scores)
+                      checkpoints:list|None=None, # the epochs of the checkpoints to score (default: all; a part lets several processes share the work, and has no set scores)
                      ) -> pd.DataFrame:
     "Every score of every checkpoint on each seed's FE training subset, read from the feature cache; resumable."
     names, sets = score_names(scores, list(SCORES))
@@ -120,8 +120,8 @@ def score_checkpoints(ctx:AnalysisContext, # the run
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'assess-rows')
     base = dict(target_train=ctx.target_train.key, n_per_class=n_per_class, **provenance())
     rows = []
-    if missing := sorted(set(epochs or []) - set(traj.epochs)): raise ValueError(f'epochs {missing} are not checkpoints of {traj.path}: choose from {traj.epochs}')
-    for epoch in tqdm(traj.epochs if epochs is None else epochs, desc='assess', disable=not ctx.progress):
+    if missing := sorted(set(checkpoints or []) - set(traj.epochs)): raise ValueError(f'checkpoints {missing} are not checkpoints of {traj.path}: choose from {traj.epochs}')
+    for epoch in tqdm(traj.epochs if checkpoints is None else checkpoints, desc='assess', disable=not ctx.progress):
         sha = traj.identity(epoch)
         keys = {(s, n): dict(checkpoint=sha, target=train_key, seed=s, n_per_class=n_per_class, score=n) for s in seeds for n in names}
         found = {k: store.get(key) for k, key in keys.items()}
@@ -136,7 +136,7 @@ def score_checkpoints(ctx:AnalysisContext, # the run
                                                              source_test_accuracy=traj.entry(epoch)['source_test_accuracy']))
         rows += found.values()
     df = pd.DataFrame(rows)
-    df = with_set_scores(df[SCORE_COLUMNS + sorted(c for c in df if c not in SCORE_COLUMNS)], sets if epochs is None else [], ['seed'])
+    df = with_set_scores(df[SCORE_COLUMNS + sorted(c for c in df if c not in SCORE_COLUMNS)], sets if checkpoints is None else [], ['seed'])
     order = {n: i for i, n in enumerate(names + sets)}
     return df.sort_values(['score', 'epoch', 'seed'], key=lambda c: c.map(order) if c.name == 'score' else c).reset_index(drop=True)
 

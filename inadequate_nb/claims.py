@@ -130,7 +130,7 @@ def score_claims(scores:pd.DataFrame, # the assess table (of one target): score,
 def retrieval_claims(retrieval:pd.DataFrame, # the `retrieval` table (one run, or a study's with `pretrain_seed`)
                     ) -> list[dict]:
     "Claim 5 for image-text retrieval: the checkpoint chosen by the validation proxy against the final one, on test rsum."
-    rt = _runs(retrieval); full, proxy = rt[rt['mode'] == 'full'], rt[rt['mode'] == 'proxy']
+    rt = _runs(retrieval); full, proxy = rt[rt.training == 'full'], rt[rt.training == 'proxy']
     values = None
     if len(full) and len(proxy):
         m = proxy.rename(columns={'rsum': 'validation'}).merge(full.rename(columns={'rsum': 'test'}), on=['run', 'seed', 'epoch'])
@@ -178,7 +178,7 @@ def claims_table(folder:str|Path, # a run folder or a seed study folder (its mer
                 ) -> pd.DataFrame:
     "Every testable statement of the paper's claims, with statistic, interval, p-value and verdict."
     folder = Path(folder)
-    read = lambda n: current_table(pd.read_csv(folder/f'{n}.csv')) if (folder/f'{n}.csv').is_file() else None
+    read = lambda n: current_table(pd.read_csv(folder/f'{n}.csv'), n) if (folder/f'{n}.csv').is_file() else None
     results = read('results')
     if results is None: raise FileNotFoundError(f'{folder/"results.csv"} does not exist: run the experiment (or the seed study) first')
     tables = {n: read(n) for n in ('spectral', 'assess', 'selection', 'imprinting', 'retrieval', 'moco')}

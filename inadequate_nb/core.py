@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['RENAMED', 'MODE_SPELLINGS', 'NAMED_FIELDS', 'seed_everything', 'default_device', 'atomic_write', 'atomic_write_text',
-           'atomic_write_json', 'atomic_torch_save', 'read_json', 'remove_temporaries', 'FolderLock', 'file_sha256',
-           'config_hash', 'tensors_sha256', 'float_fields', 'repository_folder', 'experiments_dir',
-           'paper_notebooks_dir', 'default_cache_dir', 'RunLayout', 'provenance', 'current_names', 'current_table',
-           'current_column']
+__all__ = ['RENAMED', 'MODE_SPELLINGS', 'RENAMED_COLUMNS', 'NAMED_FIELDS', 'seed_everything', 'default_device', 'atomic_write',
+           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'remove_temporaries',
+           'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields', 'repository_folder',
+           'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir', 'RunLayout', 'provenance', 'current_names',
+           'current_table', 'current_column']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -198,6 +198,7 @@ def provenance() -> dict:
 RENAMED = {'paper': 'softmax', 'converged': 'logistic', 'fe_paper': 'fe_softmax', 'fe_converged': 'fe_logistic', # the FE probes
            'frozen': 'fe', 'tuned': 'ft'} # weight imprinting's modes; old name -> today's
 MODE_SPELLINGS = {'FE': 'fe', 'FT': 'ft'} # the spectral analysis's (and t-SNE's) old modes: renamed in `mode` fields only
+RENAMED_COLUMNS = {'retrieval': {'mode': 'training'}} # table -> {old column: today's}: retrieval's full/proxy say what the encoders trained on
 NAMED_FIELDS = ('mode', 'modes', 'protocol', 'fe_protocol', 'fe_protocols', 'best_protocol', 'best_fe_protocol', 'fe_mode') # fields holding them
 _BEFORE = {v: k for k, v in RENAMED.items()} # today's name -> the old one in stored keys (the spectral rows' keys never
 # held their mode; t-SNE's keys keep FE, FT)
@@ -214,9 +215,10 @@ def current_names(obj, # a key, row or options: dicts and lists, nested
 
 # %% ../nbs/00_core.ipynb #e3f4fa86
 def current_table(df, # a table (pandas DataFrame) as read from disk
+                  name:str='', # which table it is ('results', 'retrieval', ...): some renamed a column of their own
                  ):
     "`df` with old names replaced by today's: in the columns that hold them (`NAMED_FIELDS`) and in column names (`fe_paper_best`)."
-    df = df.rename(columns=current_column)
+    df = df.rename(columns=lambda c: RENAMED_COLUMNS.get(name, {}).get(c, current_column(c)))
     for c in [c for c in NAMED_FIELDS if c in df]: df[c] = df[c].replace(RENAMED | MODE_SPELLINGS if c == 'mode' else RENAMED)
     return df
 

@@ -250,7 +250,7 @@ def evaluate_retrieval(img:ImageProjection, txt:TextEncoder, # a trained dual en
         return recall_at_k(img(features) @ t.T, split.caption_image)
 
 # %% ../nbs/09a_retrieval.ipynb #c037
-RETRIEVAL_COLUMNS = ['source', 'retrieval_data', 'arch', 'epoch', 'checkpoint', 'mode', 'seed', 'i2t_r1', 'i2t_r5', 'i2t_r10',
+RETRIEVAL_COLUMNS = ['source', 'retrieval_data', 'arch', 'epoch', 'checkpoint', 'training', 'seed', 'i2t_r1', 'i2t_r5', 'i2t_r10',
                      't2i_r1', 't2i_r5', 't2i_r10', 'rsum'] # the leading columns of the table, in this order
 
 def _retrieval_splits(ctx, dataset, size, n_train, n_val, n_test, data_seed, data_root) -> dict:
@@ -283,27 +283,27 @@ def retrieval_analysis(ctx:AnalysisContext, # the run (its target is not used)
     vocab = build_vocabulary(splits['train'].captions, cfg.max_vocab, max_length=cfg.max_length)
     for s in splits.values(): vocab.encode(s.captions)  # bad captions (empty, too long) fail before any training
     cache, store = FeatureCache(ctx.layout.features, ctx.device), ResultStore(ctx.layout.root/'cache'/'retrieval-rows')
-    jobs = [(e, s, m) for e in (traj.epochs if checkpoints is None else checkpoints) for s in seeds for m in ('full', 'proxy')]
+    jobs = [(e, s, t) for e in (traj.epochs if checkpoints is None else checkpoints) for s in seeds for t in ('full', 'proxy')]
     rows = []
-    for epoch, seed, mode in tqdm(jobs, desc='retrieval', disable=not ctx.progress):
+    for epoch, seed, training in tqdm(jobs, desc='retrieval', disable=not ctx.progress):
         sha, entry = traj.identity(epoch), traj.entry(epoch)
-        key = dict(checkpoint=sha, data={k: s.key for k, s in splits.items()}, mode=mode, seed=seed,
-                   proxy_fraction=proxy_fraction if mode == 'proxy' else 1.0, config=asdict(cfg))
+        key = dict(checkpoint=sha, data={k: s.key for k, s in splits.items()}, mode=training, seed=seed,  # the key keeps its old field
+                   proxy_fraction=proxy_fraction if training == 'proxy' else 1.0, config=asdict(cfg))  # name: stored rows stay found
         if (row := store.get(key)) is None:
             t0 = time.time()
             feats = {k: cache.get(traj, epoch, d)['features'] for k, d in images.items()}
             train, ftr = splits['train'], feats['train']
-            if mode == 'proxy':
+            if training == 'proxy':
                 n = max(1, round(proxy_fraction*len(train.images)))
                 idx = torch.randperm(len(train.images), generator=torch.Generator().manual_seed(seed))[:n].sort().values
                 train, ftr = train.subset_images(idx), ftr[idx]
             voc = build_vocabulary(train.captions, cfg.max_vocab, max_length=cfg.max_length)  # the words this training sees
             img, txt = train_retrieval(ftr, train, voc, cfg, seed)
-            ev = 'test' if mode == 'full' else 'val'
+            ev = 'test' if training == 'full' else 'val'
             r = evaluate_retrieval(img, txt, feats[ev], splits[ev], voc)
             row = store.put(key, dict(r, train_images=len(train.images), train_captions=len(train.captions), evaluated_on=ev,
                                       seconds=round(time.time() - t0, 3)))
         rows.append(dict(source=traj.manifest['source'], retrieval_data=splits['train'].images.key, arch=traj.manifest['arch'],
-                         epoch=epoch, checkpoint=sha[:16], mode=mode, seed=seed, **row,
+                         epoch=epoch, checkpoint=sha[:16], training=training, seed=seed, **row,
                          source_test_accuracy=entry['source_test_accuracy'], params=json.dumps(asdict(cfg), sort_keys=True), **provenance()))
-    return {'retrieval': tidy_table(rows, RETRIEVAL_COLUMNS, ['mode', 'epoch', 'seed'])}
+    return {'retrieval': tidy_table(rows, RETRIEVAL_COLUMNS, ['training', 'epoch', 'seed'])}

@@ -451,7 +451,7 @@ def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
                       store:ResultStore, # finished units
                       seeds:list, # subset and probe seeds
                       n_per_class:int|None, # training images per class (the transfer sweep's)
-                      epochs:list|None=None, # checkpoints (default: all)
+                      checkpoints:list|None=None, # the epochs of the checkpoints to measure (default: all)
                       threshold_map:bool=True, # also measure the threshold map
                       device:str|torch.device='cpu',
                       progress:bool=True,
@@ -462,7 +462,7 @@ def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
     _check_batch(config, C)
     plan = _plan(config, seeds, threshold_map)
     drawn, subsets = drawn_training_images(train, n_per_class, sorted(set(drawn_seeds or []) | set(seeds)))
-    for e in tqdm(trajectory.epochs if epochs is None else epochs, desc='spectral FE', disable=not progress):
+    for e in tqdm(trajectory.epochs if checkpoints is None else checkpoints, desc='spectral FE', disable=not progress):
         entry = trajectory.entry(e); feats = {}
         def get(seed):
             if not feats:
@@ -481,16 +481,16 @@ def spectral_fe_sweep(trajectory:Trajectory, # the checkpoints
 def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # the checkpoints and the target, in the trajectory's geometry
                      config:SpectralConfig, # what to measure
                      store:ResultStore, # finished units
-                     epochs:list, # the checkpoints to fine-tune (best FE and final)
+                     checkpoints:list, # the epochs of the checkpoints to fine-tune (best FE and final)
                      seeds:list, # fine-tuning seeds (each with its subset)
                      n_per_class:int|None, # training images per class
                      ft:FineTuneConfig, # the recipe
                      tuned:FineTunedFeatures, # the fine-tuned features of those checkpoints and seeds
                      device:str|torch.device='cpu',
                     ) -> list[dict]:
-    "Component probes on the features of the fine-tuned `epochs` (fine-tuning only what is not cached); tidy rows."
+    "Component probes on the features of the fine-tuned `checkpoints` (fine-tuning only what is not cached); tidy rows."
     C, rows, plan = train.num_classes, [], _plan(config, seeds, False)
-    for e in epochs:
+    for e in checkpoints:
         entry, got = trajectory.entry(e), {}
         def ft_entry(seed):
             if seed not in got: got[seed] = tuned.get(e, seed)
@@ -512,15 +512,15 @@ def spectral_ft_rows(trajectory:Trajectory, train:ImageData, test:ImageData, # t
 # %% ../nbs/06_spectral.ipynb #c071
 def spectral_tsne(trajectory:Trajectory, train:ImageData, test:ImageData, # the checkpoints and the target, in the trajectory's geometry
                   config:SpectralConfig, cache:FeatureCache, store:ResultStore, # options, FE features, finished embeddings
-                  epochs:list, # the checkpoints (best FE and final)
+                  checkpoints:list, # the epochs of the checkpoints (best FE and final)
                   ft_seed:int, n_per_class:int|None, ft:FineTuneConfig, tuned:FineTunedFeatures, # which fine-tuned features
                   device:str|torch.device='cpu',
                  ) -> pd.DataFrame:
-    "2-D t-SNE of the test features of each checkpoint in `epochs`, frozen (FE) and fine-tuned (FT): one row per point."
+    "2-D t-SNE of the test features of each checkpoint in `checkpoints`, frozen (FE) and fine-tuned (FT): one row per point."
     n = min(config.tsne_samples, len(test))
     rows_idx = torch.randperm(len(test), generator=torch.Generator().manual_seed(config.tsne_seed))[:n].sort().values
     out = []
-    for e in epochs:
+    for e in checkpoints:
         sha = trajectory.identity(e)
         for mode in ('fe', 'ft'):
             # the key spells the mode as stored embeddings were keyed (FE, FT), so they stay found

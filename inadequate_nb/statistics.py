@@ -161,7 +161,7 @@ def assess_statement(values:pd.DataFrame, # run, subset, value: the statement's 
 # %% ../nbs/04a_statistics.ipynb #c034
 def simulate_fe_curves(runs:int, # pre-training runs R
                        subsets:int=3, # target subsets per run
-                       epochs:tuple=(0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 60, 80, 100, 120), # the checkpoints
+                       checkpoints:tuple=(0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 60, 80, 100, 120), # the epochs of the checkpoints
                        peak:float=0.0, # mean height of the early peak, as a fraction (0.03: 3 points)
                        peak_sd:float=0.0, # its standard deviation across runs
                        peak_at:int=5, # the checkpoint of the peak
@@ -172,7 +172,7 @@ def simulate_fe_curves(runs:int, # pre-training runs R
                        seed:int=0,
                       ) -> pd.DataFrame:
     "Simulated FE rows (run, subset, epoch, validation, test) with an early peak of height `peak` (0: none)."
-    rng = np.random.default_rng(seed); ep = np.asarray(epochs)
+    rng = np.random.default_rng(seed); ep = np.asarray(checkpoints)
     out = []
     for r in range(runs):
         level = 0.8 + rng.normal(0, between) + np.where(ep == peak_at, peak + rng.normal(0, peak_sd), 0.0) + rng.normal(0, wobble, len(ep))

@@ -389,7 +389,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
                    target_test:ImageData, # the target's test split
                    config:TransferConfig, # what to measure
                    layout:RunLayout, # where the caches live (features and rows)
-                   epochs:list|None=None, # checkpoints to evaluate (default: all)
+                   checkpoints:list|None=None, # the epochs of the checkpoints to evaluate (default: all)
                    device:str|torch.device='cpu',
                    progress:bool=True,
                    executor=None, # who runs the jobs (`executors.executor(...)`; default: this process)
@@ -398,7 +398,7 @@ def transfer_sweep(trajectory:Trajectory, # the checkpoints to evaluate
     "FE and FT accuracy of every checkpoint on a target; resumable; returns the results table."
     train, test = (to_geometry(d, *trajectory.geometry) for d in (target_train, target_test))
     store = ResultStore(layout.rows)
-    epochs = trajectory.epochs if epochs is None else epochs
+    epochs = trajectory.epochs if checkpoints is None else checkpoints
     ft_at = set(epochs if config.ft_checkpoints is None else config.ft_checkpoints)
     if missing := sorted(ft_at - set(trajectory.epochs)):
         raise ValueError(f'transfer.ft_checkpoints {missing} are not checkpoints of {trajectory.path}: choose from its epochs {trajectory.epochs}')
@@ -488,7 +488,7 @@ class AnalysisContext:
         if name in self.tables: return self.tables[name]
         p = self.layout.root/f'{name}.csv'
         if not p.is_file(): raise FileNotFoundError(f'{p} does not exist: {needed_by} needs the transfer results; list "transfer" before it in the analyses')
-        df = current_table(pd.read_csv(p))
+        df = current_table(pd.read_csv(p), name)
         if self.target and 'target' in df: df = df[df.target == self.target].reset_index(drop=True)
         return df
 

@@ -37,9 +37,9 @@ def test_tables_figures_and_notebooks(apps_run):
     assert len(imp) == 3*2*(2 + 3*2*2) and imp.accuracy.between(0, 1).all()
     assert set(imp.metric) == {'all', 'novel', 'base', 'proxy'} and set(imp['mode']) == {'fe', 'ft'}
     ret = pd.read_csv(out/'retrieval.csv')
-    assert len(ret) == 3*2 and set(ret['mode']) == {'full', 'proxy'}
+    assert len(ret) == 3*2 and set(ret.training) == {'full', 'proxy'}
     assert (ret.rsum - ret[['i2t_r1', 'i2t_r5', 'i2t_r10', 't2i_r1', 't2i_r5', 't2i_r10']].sum(axis=1)).abs().max() < 1e-6
-    assert set(ret[ret['mode'] == 'proxy'].train_images) == {40}  # 25% of 160
+    assert set(ret[ret.training == 'proxy'].train_images) == {40}  # 25% of 160
     moco = pd.read_csv(out/'moco.csv')
     assert set(moco.pretraining) == {'moco-v2'} and sorted(moco.epoch.unique()) == [0, 1, 2]
     assert set(moco['mode']) == {'source', 'fe_softmax', 'fe_logistic'}  # FE only: no fine-tuning by default

@@ -5,7 +5,8 @@ On 2026-12-04 three sets of names changed (`inadequate_nb.core.RENAMED`, `core.M
   `logistic` (`fe_converged` -> `fe_logistic`);
 - weight imprinting's modes `frozen` -> `fe`, `tuned` -> `ft` (also in the figure files `table4_*_frozen.*`);
 - the spectral analysis's and t-SNE's modes `FE` -> `fe`, `FT` -> `ft` (in the analyses' tables' `mode` column only:
-  figures and their own tables, under `figures/`, keep writing FE and FT, as the paper does).
+  figures and their own tables, under `figures/`, keep writing FE and FT, as the paper does);
+- the retrieval table's column `mode` (`full`, `proxy`) -> `training` (`core.RENAMED_COLUMNS`).
 The package reads old run folders, rows and experiment files with the mapping (`core.current_names`,
 `core.current_table`), so nothing needs this script to work; it migrates folders that people read: the committed
 `figures/` were migrated with it.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from inadequate_nb.core import RENAMED, MODE_SPELLINGS, NAMED_FIELDS, current_column, atomic_write_text  # noqa: E402
+from inadequate_nb.core import RENAMED, MODE_SPELLINGS, RENAMED_COLUMNS, NAMED_FIELDS, current_column, atomic_write_text  # noqa: E402
 
 TEXT = {'.csv', '.md', '.ipynb', '.toml', '.json', '.txt'}
 FE_MODES = ('fe_paper', 'fe_converged')
@@ -43,13 +44,14 @@ def _words(s:str, c:_Count) -> str:
     s = c.sub(MODES, lambda m: RENAMED[m.group(1)], s)
     return c.sub(PROTOCOL_JSON, lambda m: m.group(1) + RENAMED[m.group(2)], s)
 
-def renamed_csv(s:str, c:_Count, spellings:bool=True) -> str:
+def renamed_csv(s:str, c:_Count, spellings:bool=True, name:str='') -> str:
     "A CSV table's text with today's names: header, the named columns' cells, old FE modes inside any cell."
-    # spellings=False: a figure's table, whose `mode` column writes FE and FT as the paper does
+    # spellings=False: a figure's table, whose `mode` column writes FE and FT as the paper does; name: the table's (its own columns)
     rows = list(csv.reader(io.StringIO(s, newline='')))
     if not rows: return s
-    head = rows[0]; named = {i: f for i, f in enumerate(head) if f in NAMED_FIELDS}
-    out = [[_words(current_column(h), _Count()) for h in head]]; c.n += sum(a != b for a, b in zip(head, out[0]))
+    head = rows[0]; own = RENAMED_COLUMNS.get(name, {})
+    named = {i: f for i, f in enumerate(head) if f in NAMED_FIELDS and f not in own}
+    out = [[own.get(h) or _words(current_column(h), _Count()) for h in head]]; c.n += sum(a != b for a, b in zip(head, out[0]))
     for r in rows[1:]:
         new = []
         for i, v in enumerate(r):
@@ -64,10 +66,11 @@ def renamed_csv(s:str, c:_Count, spellings:bool=True) -> str:
 def renamed_text(s:str, # a file's text
                  suffix:str='', # its suffix ('.csv': cell by cell)
                  figure:bool=False, # a figure's own table (under `figures/`): FE and FT stay
+                 name:str='', # the table's name (a CSV file's stem)
                 ) -> tuple[str, int]:
     "The text with every old name replaced, and how many were."
     c = _Count()
-    if suffix == '.csv': return renamed_csv(s, c, not figure), c.n
+    if suffix == '.csv': return renamed_csv(s, c, not figure, name), c.n
     s = _words(s, c)
     def line(m):
         value = m.group(2)
@@ -88,7 +91,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     left = 0
     for f in files(a.folders):
-        s = f.read_text(encoding='utf-8'); new, n = renamed_text(s, f.suffix, f.parent.name == 'figures')
+        s = f.read_text(encoding='utf-8'); new, n = renamed_text(s, f.suffix, f.parent.name == 'figures', f.stem)
         to = f.with_name(TABLE4.sub(lambda m: m.group(1) + RENAMED[m.group(2)], f.name))
         if new == s and to == f: continue
         left += n + (to != f)
