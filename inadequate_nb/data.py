@@ -55,7 +55,12 @@ class DatasetSpec:
 
 DATASETS: dict[str, DatasetSpec] = {}
 
-def register_dataset(name:str, description:str, layout:str='', embedded:bool=False, classes:list|None=None):
+def register_dataset(name:str, # the name experiments use
+                     description:str, # one line for `inadequate-nb datasets`
+                     layout:str='', # the folder layout expected under the data root ('' for embedded data)
+                     embedded:bool=False, # generated or shipped: needs no data root
+                     classes:list|None=None, # its class names, if known before loading
+                    ):
     "Decorator: register a loader `(split, root, download, **options) -> ImageData` under `name`."
     def _reg(f):
         DATASETS[name] = DatasetSpec(name, f, description, layout, embedded, None if classes is None else list(classes)); return f
@@ -234,7 +239,10 @@ def _missing(name:str, root:Path, layout:str, torchvision_name:str|None=None):
 _MNIST_LAYOUT = 'ROOT/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte'
 
 @register_dataset('mnist', 'MNIST handwritten digits, 60,000 train / 10,000 test (torchvision)', _MNIST_LAYOUT, classes=[str(i) for i in range(10)])
-def load_mnist(split='train', root=None, download=False) -> ImageData:
+def load_mnist(split='train', # 'train' or 'test'
+               root=None, # the data root (torchvision's MNIST folder under it)
+               download=False, # let torchvision download it
+              ) -> ImageData:
     "MNIST from `root` through torchvision."
     from torchvision.datasets import MNIST
     try: ds = MNIST(str(root), train=split == 'train', download=download)
@@ -273,7 +281,10 @@ _CIFAR_LAYOUT = 'ROOT/cifar-10-batches-py/ (torchvision) or ROOT/cifar10-jpg/{tr
 CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
 
 @register_dataset('cifar10', 'CIFAR-10, 50,000 train / 10,000 test, from torchvision or a JPEG image folder', _CIFAR_LAYOUT, classes=CIFAR10_CLASSES)
-def load_cifar10(split='train', root=None, download=False) -> ImageData:
+def load_cifar10(split='train', # 'train' or 'test'
+                 root=None, # the data root
+                 download=False, # let torchvision download it
+                ) -> ImageData:
     "CIFAR-10 from torchvision's pickles or from `ROOT/cifar10-jpg/{split}`."
     folder = root/'cifar10-jpg'/split
     if (root/'cifar-10-batches-py').exists() or download:
@@ -286,7 +297,11 @@ def load_cifar10(split='train', root=None, download=False) -> ImageData:
     return ImageData(x, y, classes, f'cifar10-jpg/{split}')
 
 @register_dataset('imagefolder', 'Any ImageFolder: ROOT/<train|test>/<class>/<image> (option path= overrides ROOT)', 'ROOT/{train,test}/<class>/<image>')
-def load_imagefolder(split='train', root=None, download=False, path:str|None=None) -> ImageData:
+def load_imagefolder(split='train', # the subfolder of `path` to read
+                     root=None, # the image folder when `path` is not given
+                     download=False, # not used: an image folder is never downloaded
+                     path:str|None=None, # the image folder, laid out as <split>/<class>/<image> (default: `root`)
+                    ) -> ImageData:
     "Images of one size in an ImageFolder layout."
     folder = Path(path or root)/split
     if not folder.is_dir(): raise _missing('imagefolder', Path(path or root), 'ROOT/{train,test}/<class>/<image>')

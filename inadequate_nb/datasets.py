@@ -37,7 +37,8 @@ class FileList:
                         {k: [v[i] for i in idx] for k, v in self.attributes.items()})
 
 # %% ../nbs/01a_datasets.ipynb #c007
-def read_image(path:str|Path) -> torch.Tensor:
+def read_image(path:str|Path, # a JPEG or PNG file
+              ) -> torch.Tensor:
     "Decode a JPEG or PNG (gray, RGB, CMYK or with alpha) into a uint8 RGB tensor (3, H, W), with Pillow."
     from PIL import Image
     try:
@@ -110,7 +111,11 @@ FILE_LISTS: dict[str, Callable] = {} # name -> reader (split, root) -> FileList
 DOWNLOADS: dict[str, Callable] = {} # name -> (root) -> None: fetch the files into root (torchvision)
 SOURCES: dict[str, str] = {} # name -> where the data comes from (for error messages)
 
-def missing_dataset(name:str, root:Path, layout:str, what:str='') -> FileNotFoundError:
+def missing_dataset(name:str, # the dataset
+                    root:Path, # the data root it was looked for under
+                    layout:str, # the layout expected there
+                    what:str='', # what was missing, if known
+                   ) -> FileNotFoundError:
     "The error for a dataset that is not under `root`: the layout expected, and where the data comes from."
     how = (' or pass --download (download=True) to fetch it with torchvision (needs internet)' if name in DOWNLOADS
            else ' (it cannot be downloaded automatically)')
@@ -174,7 +179,9 @@ _CUB = 'ROOT/CUB_200_2011/{images.txt, image_class_labels.txt, train_test_split.
 
 @register_files('cub200', 'CUB-200-2011 birds, 200 classes, 5,994 train / 5,794 test (its train_test_split.txt)', _CUB,
                 'the Caltech-UCSD Birds-200-2011 page (CUB_200_2011.tgz)')
-def cub200_files(split:str, root:Path) -> FileList:
+def cub200_files(split:str, # 'train' or 'test'
+                 root:Path, # the data root (the layout registered above)
+                ) -> FileList:
     "CUB-200-2011 from its id files."
     base = root/'CUB_200_2011'
     rd = lambda f: dict(l.split(' ', 1) for l in _lines(base/f, 'cub200', root, _CUB))
@@ -188,7 +195,9 @@ _INDOOR = 'ROOT/indoor67/{Images/<class>/<image>.jpg, TrainImages.txt, TestImage
 
 @register_files('indoor67', 'MIT Indoor-67 scenes, 67 classes, 5,360 train / 1,340 test (TrainImages.txt/TestImages.txt)', _INDOOR,
                 "MIT's Indoor Scene Recognition page (indoorCVPR_09.tar, TrainImages.txt, TestImages.txt)")
-def indoor67_files(split:str, root:Path) -> FileList:
+def indoor67_files(split:str, # 'train' or 'test'
+                   root:Path, # the data root (the layout registered above)
+                  ) -> FileList:
     "MIT Indoor-67 from its split lists."
     base = root/'indoor67'
     rel = _lines(base/('TrainImages.txt' if split == 'train' else 'TestImages.txt'), 'indoor67', root, _INDOOR)
@@ -205,7 +214,9 @@ MURA_BODY_PARTS = ['XR_ELBOW', 'XR_FINGER', 'XR_FOREARM', 'XR_HAND', 'XR_HUMERUS
 
 @register_files('mura', 'MURA v1.1 X-rays, normal/abnormal (study-level labels), 36,808 train / 3,197 test (valid split)', _MURA,
                 "the Stanford ML Group's MURA page (free registration)")
-def mura_files(split:str, root:Path) -> FileList:
+def mura_files(split:str, # 'train' or 'test'
+               root:Path, # the data root (the layout registered above)
+              ) -> FileList:
     "MURA v1.1 from its CSVs: every image labelled with its study's label."
     s = 'train' if split == 'train' else 'valid'
     base = root/'MURA-v1.1'
@@ -227,7 +238,9 @@ _FOOD = 'ROOT/food-101/{images/<class>/<id>.jpg, meta/{train,test}.json (or .txt
 
 @register_files('food101', 'Food-101 dishes, 101 classes, 75,750 train / 25,250 test (meta/train.json)', _FOOD,
                 "ETH Zurich's Food-101 page (food-101.tar.gz)", _tv_download('Food101'))
-def food101_files(split:str, root:Path) -> FileList:
+def food101_files(split:str, # 'train' or 'test'
+                  root:Path, # the data root (the layout registered above)
+                 ) -> FileList:
     "Food-101 from its meta files."
     meta = root/'food-101'/'meta'
     if (meta/f'{split}.json').is_file():
@@ -242,7 +255,9 @@ _AIRCRAFT = 'ROOT/fgvc-aircraft-2013b/data/{images/<id>.jpg, variants.txt, image
 
 @register_files('aircraft', 'FGVC-Aircraft, 100 variants, 6,667 trainval / 3,333 test', _AIRCRAFT,
                 "Oxford VGG's FGVC-Aircraft page (fgvc-aircraft-2013b.tar.gz)", _tv_download('FGVCAircraft'))
-def aircraft_files(split:str, root:Path) -> FileList:
+def aircraft_files(split:str, # 'train' or 'test'
+                   root:Path, # the data root (the layout registered above)
+                  ) -> FileList:
     "FGVC-Aircraft (variant level) from its annotation files."
     data = root/'fgvc-aircraft-2013b'/'data'
     classes = _lines(data/'variants.txt', 'aircraft', root, _AIRCRAFT)
@@ -255,7 +270,9 @@ _CARS = 'ROOT/stanford_cars/{cars_train/<image>.jpg, cars_test/<image>.jpg, devk
 
 @register_files('cars', 'Stanford Cars, 196 models, 8,144 train / 8,041 test (.mat annotations)', _CARS,
                 'a mirror of the Stanford Cars dataset in the torchvision layout (the original site is offline)')
-def cars_files(split:str, root:Path) -> FileList:
+def cars_files(split:str, # 'train' or 'test'
+               root:Path, # the data root (the layout registered above)
+              ) -> FileList:
     "Stanford Cars from its .mat annotations."
     from scipy.io import loadmat
     base = root/'stanford_cars'
@@ -272,7 +289,9 @@ _FLOWERS = 'ROOT/flowers-102/{jpg/image_NNNNN.jpg, imagelabels.mat, setid.mat}'
 
 @register_files('flowers102', 'Oxford Flowers-102, 102 classes, 2,040 train+val / 6,149 test (setid.mat)', _FLOWERS,
                 "Oxford VGG's 102 Category Flower page (102flowers.tgz, imagelabels.mat, setid.mat)", _tv_download('Flowers102'))
-def flowers102_files(split:str, root:Path) -> FileList:
+def flowers102_files(split:str, # 'train' or 'test'
+                     root:Path, # the data root (the layout registered above)
+                    ) -> FileList:
     "Oxford Flowers-102 from its .mat files."
     from scipy.io import loadmat
     from torchvision.datasets import Flowers102
@@ -290,7 +309,9 @@ _IMG_EXT = ('.jpg', '.jpeg', '.png', '.bmp')
 
 @register_files('imagenet', 'ImageNet ILSVRC-2012 as an image folder, 1,000 classes, 1.28 M train / 50,000 val (streamed)', _IMAGENET,
                 'image-net.org (ILSVRC2012 train and val archives, val sorted into class folders); no automatic download')
-def imagenet_files(split:str, root:Path) -> FileList:
+def imagenet_files(split:str, # 'train' or 'test'
+                   root:Path, # the data root (the layout registered above)
+                  ) -> FileList:
     "ImageNet (or any ImageFolder under ROOT/imagenet) from its class folders."
     base = root/'imagenet'; folder = base/('train' if split == 'train' else 'val')
     if not folder.is_dir(): raise missing_dataset('imagenet', root, _IMAGENET, f'{folder} is missing')
@@ -357,7 +378,8 @@ def dataset_status(name:str, # a registered dataset
     except (FileNotFoundError, ValueError, RuntimeError): return f'missing (expected {spec.layout})'
 
 # %% ../nbs/01a_datasets.ipynb #c042
-def datasets_table(root:str|Path|None) -> list[str]:
+def datasets_table(root:str|Path|None, # the data root (None: only the embedded datasets are present)
+                  ) -> list[str]:
     "One line per registered dataset: name, status under `root`, description; where to get the missing ones."
     lines, notes = [], []
     for name, spec in sorted(DATASETS.items()):
