@@ -168,7 +168,7 @@ def run_job(j:dict, args, layout, preset, train, test, ft_seconds:float, t0:floa
         tr, te = (to_geometry(d, *traj.geometry) for d in (train, test))
         sc = SpectralConfig(**spectral_options(preset))
         spectral_fe_sweep(traj, tr, te, sc, FeatureCache(layout.features, args.device), ResultStore(layout.root/'cache'/'spectral-rows'),
-                          list(sc.seeds if sc.seeds is not None else cfg.seeds), cfg.n_per_class, epochs=[j['epoch']],
+                          list(sc.seeds if sc.seeds is not None else cfg.seeds), cfg.n_per_class, checkpoints=[j['epoch']],
                           device='cpu', progress=False, drawn_seeds=cfg.seeds)
     elif j['kind'] == 'assess':
         score_checkpoints(AnalysisContext(traj, train, test, layout, cfg, device=args.device, progress=False), checkpoints=[j['epoch']])
