@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.stats, torch
 from tqdm.auto import tqdm
-from .core import RunLayout, provenance, current_table
+from .core import RunLayout, provenance, read_table_file
 from .data import ImageData, to_geometry
 from .trajectory import Trajectory
 from .statistics import best_checkpoint
@@ -300,7 +300,7 @@ def model_table(runs:list, # run folders, each with results.csv and assess.csv
     for run in map(Path, runs):
         for name in ('results', 'assess'):
             if not (run/f'{name}.csv').is_file(): raise FileNotFoundError(f"{run} has no {name}.csv: run it with the analyses 'transfer' and 'assess' first")
-        res, sc = current_table(pd.read_csv(run/'results.csv')), current_table(pd.read_csv(run/'assess.csv'))
+        res, sc = read_table_file(run/'results.csv'), read_table_file(run/'assess.csv')
         names = sorted(res.target.unique())
         t = target or (names[0] if len(names) == 1 else None)
         if t is None: raise ValueError(f'{run} has several targets ({", ".join(names)}): name one with --target')

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import current_table
+from .core import read_table_file
 from .scores import SCORE_TERMS
 from .statistics import (assess_statement, corrected_gains, trend_taus, rank_taus, ceiling_taus, score_verdict,
                                       hierarchical_bootstrap, interval, sign_flip_p, best_checkpoint, VERDICTS)
@@ -178,7 +178,7 @@ def claims_table(folder:str|Path, # a run folder or a seed study folder (its mer
                 ) -> pd.DataFrame:
     "Every testable statement of the paper's claims, with statistic, interval, p-value and verdict."
     folder = Path(folder)
-    read = lambda n: current_table(pd.read_csv(folder/f'{n}.csv'), n) if (folder/f'{n}.csv').is_file() else None
+    read = lambda n: read_table_file(folder/f'{n}.csv') if (folder/f'{n}.csv').is_file() else None
     results = read('results')
     if results is None: raise FileNotFoundError(f'{folder/"results.csv"} does not exist: run the experiment (or the seed study) first')
     tables = {n: read(n) for n in ('spectral', 'assess', 'selection', 'imprinting', 'retrieval', 'moco')}

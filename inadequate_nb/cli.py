@@ -8,7 +8,7 @@ import argparse, json, sys
 from pathlib import Path
 import pandas as pd, torch
 from .models import CheckpointError
-from .core import atomic_write, current_table
+from .core import atomic_write, read_table_file
 from .executors import EXECUTORS, executor
 from .datasets import datasets_table, image_files, FILE_LISTS
 from .backbones import IMAGENET_MEAN, IMAGENET_STD
@@ -182,7 +182,7 @@ def cmd_select(a, # the parsed command line (`parser`)
     if not (Path(a.run)/'results.csv').is_file(): raise FileNotFoundError(f"{Path(a.run)/'results.csv'} does not exist: the run has no transfer results yet; finish it first")
     state['run'] = r = Run(e, Path(a.run), a.data_root, False, a.device, not a.quiet)
     run_experiment(e, a.run, a.data_root, False, a.device, not a.quiet, query=True, run=r)
-    sel, values = (current_table(pd.read_csv(Path(a.run)/f'{t}.csv')) for t in ('selection', 'selection_values'))
+    sel, values = (read_table_file(Path(a.run)/f'{t}.csv') for t in ('selection', 'selection_values'))
     for t in e.target_names():
         s, v = sel[sel.target == t].reset_index(drop=True), values[values.target == t].reset_index(drop=True)
         fe = 'fe_logistic' if 'fe_logistic' in set(s['mode']) else 'fe_softmax'

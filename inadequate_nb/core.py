@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['RENAMED', 'MODE_SPELLINGS', 'RENAMED_COLUMNS', 'NAMED_FIELDS', 'seed_everything', 'default_device', 'atomic_write',
-           'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json', 'remove_temporaries',
-           'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields', 'repository_folder',
-           'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir', 'RunLayout', 'provenance', 'current_names',
-           'current_table', 'current_column']
+__all__ = ['RENAMED', 'MODE_SPELLINGS', 'RENAMED_COLUMNS', 'OLD_FE_MODES', 'NAMED_FIELDS', 'seed_everything', 'default_device',
+           'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_torch_save', 'read_json',
+           'remove_temporaries', 'FolderLock', 'file_sha256', 'config_hash', 'tensors_sha256', 'float_fields',
+           'repository_folder', 'experiments_dir', 'paper_notebooks_dir', 'default_cache_dir', 'RunLayout',
+           'provenance', 'renamed_in', 'current_names', 'current_table', 'read_table_file', 'current_column']
 
 # %% ../nbs/00_core.ipynb #c005
 def seed_everything(seed:int, # the seed of the run
@@ -199,16 +199,22 @@ RENAMED = {'paper': 'softmax', 'converged': 'logistic', 'fe_paper': 'fe_softmax'
            'frozen': 'fe', 'tuned': 'ft'} # weight imprinting's modes; old name -> today's
 MODE_SPELLINGS = {'FE': 'fe', 'FT': 'ft'} # the spectral analysis's (and t-SNE's) old modes: renamed in `mode` fields only
 RENAMED_COLUMNS = {'retrieval': {'mode': 'training'}} # table -> {old column: today's}: retrieval's full/proxy say what the encoders trained on
+OLD_FE_MODES = tuple(k for k in RENAMED if k.startswith('fe_')) # the FE probes' old modes ('fe_paper', 'fe_converged')
 NAMED_FIELDS = ('mode', 'modes', 'protocol', 'fe_protocol', 'fe_protocols', 'best_protocol', 'best_fe_protocol', 'fe_mode') # fields holding them
 _BEFORE = {v: k for k, v in RENAMED.items()} # today's name -> the old one in stored keys (the spectral rows' keys never
 # held their mode; t-SNE's keys keep FE, FT)
+
+def renamed_in(field:str, # a field or column that holds names (`NAMED_FIELDS`)
+              ) -> dict:
+    "Old name -> today's for the values of `field`: `RENAMED`, and in `mode` also the spectral analysis's spellings."
+    return RENAMED | MODE_SPELLINGS if field == 'mode' else RENAMED
 
 def current_names(obj, # a key, row or options: dicts and lists, nested
                   old:bool=False, # the other way (today's names -> the old ones), to find a row stored under an old key
                  ):
     "`obj` with old names of modes and FE probes (`RENAMED`) replaced by today's in the fields that hold them (`NAMED_FIELDS`)."
     def named(k, v):
-        m = _BEFORE if old else RENAMED | MODE_SPELLINGS if k == 'mode' else RENAMED
+        m = _BEFORE if old else renamed_in(k)
         return m.get(v, v) if isinstance(v, str) else [m.get(x, x) for x in v] if isinstance(v, list) else current_names(v, old)
     if isinstance(obj, dict): return {k: named(k, v) if k in NAMED_FIELDS else current_names(v, old) for k, v in obj.items()}
     return [current_names(v, old) for v in obj] if isinstance(obj, list) else obj
@@ -219,10 +225,16 @@ def current_table(df, # a table (pandas DataFrame) as read from disk
                  ):
     "`df` with old names replaced by today's: in the columns that hold them (`NAMED_FIELDS`) and in column names (`fe_paper_best`)."
     df = df.rename(columns=lambda c: RENAMED_COLUMNS.get(name, {}).get(c, current_column(c)))
-    for c in [c for c in NAMED_FIELDS if c in df]: df[c] = df[c].replace(RENAMED | MODE_SPELLINGS if c == 'mode' else RENAMED)
+    for c in [c for c in NAMED_FIELDS if c in df]: df[c] = df[c].replace(renamed_in(c))
     return df
+
+def read_table_file(path:str|Path, # a table of a run (NAME.csv): NAME says which table it is
+                   ):
+    "A table read from disk with today's names (`current_table`): what every reader of a run's tables calls."
+    import pandas as pd
+    return current_table(pd.read_csv(path), Path(path).stem)
 
 def current_column(name:str, # a column name as read from disk
                   ) -> str:
     "A column's name with an FE probe's old mode as its prefix (`fe_paper_best`) renamed."
-    return next((RENAMED[o] + name[len(o):] for o in ('fe_paper', 'fe_converged') if name.startswith(o) and name[len(o):len(o)+1] in ('', '_')), name)
+    return next((RENAMED[o] + name[len(o):] for o in OLD_FE_MODES if name.startswith(o) and name[len(o):len(o)+1] in ('', '_')), name)

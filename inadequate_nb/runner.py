@@ -10,7 +10,7 @@ from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace
 import pandas as pd, torch
 from .core import (RunLayout, FolderLock, atomic_write, atomic_write_text, config_hash, file_sha256, paper_notebooks_dir, provenance,
-                                 read_json, tensors_sha256, current_table)
+                                 read_json, tensors_sha256, read_table_file)
 from .data import DATASETS, ImageData, load_dataset, per_class_subset, per_class_indices
 from .datasets import FILE_LISTS, image_files, dataset_status
 from .trajectory import Trajectory
@@ -435,7 +435,7 @@ def merge_seed_tables(out:Path, # the study folder
     "Write every table of the seed runs once into `out`, with a `pretrain_seed` column; return the table names."
     names = sorted({p.stem for s in seeds for p in (Path(out)/f'seed{s}').glob('*.csv')})
     for name in names:
-        parts = [current_table(pd.read_csv(f), name).assign(pretrain_seed=s) for s in seeds if (f := Path(out)/f'seed{s}'/f'{name}.csv').is_file()]
+        parts = [read_table_file(f).assign(pretrain_seed=s) for s in seeds if (f := Path(out)/f'seed{s}'/f'{name}.csv').is_file()]
         df = pd.concat(parts, ignore_index=True)
         write_table(RunLayout(out), name, df[['pretrain_seed'] + [c for c in df if c != 'pretrain_seed']])
     return names
@@ -459,7 +459,7 @@ def restore_published_seeds(e:Experiment, # the study's experiment
         folder, results = out/f'seed{s}', published/'seeds'/f'seed{s}_results.csv'
         if (folder/PUBLISHED_MARK).is_file(): taken.append(s); continue
         if (folder/'trajectory').exists() or not results.is_file(): continue  # a run of its own, or a seed to run
-        if tables is None: tables = {f.stem: current_table(pd.read_csv(f), f.stem) for f in sorted(published.glob('*.csv'))}
+        if tables is None: tables = {f.stem: read_table_file(f) for f in sorted(published.glob('*.csv'))}
         for name, df in tables.items():
             if name == 'results' or 'pretrain_seed' not in df: continue
             part = df[df.pretrain_seed == s].drop(columns='pretrain_seed')  # a column the seed lacked comes back empty

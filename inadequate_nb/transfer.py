@@ -12,7 +12,7 @@ import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 from .executors import InProcess, JobFailure
 from .core import (atomic_torch_save, atomic_write_json, config_hash, float_fields, seed_everything, provenance, tensors_sha256, RunLayout,
-                                RENAMED, current_names, current_table)
+                                RENAMED, current_names, read_table_file)
 from .data import ImageData, augment_batch, per_class_indices, to_geometry, to_device
 from .models import penultimate_features, Normalise
 from .pretrain import source_accuracy, learning_rate, PretrainConfig
@@ -488,7 +488,7 @@ class AnalysisContext:
         if name in self.tables: return self.tables[name]
         p = self.layout.root/f'{name}.csv'
         if not p.is_file(): raise FileNotFoundError(f'{p} does not exist: {needed_by} needs the transfer results; list "transfer" before it in the analyses')
-        df = current_table(pd.read_csv(p), name)
+        df = read_table_file(p)
         if self.target and 'target' in df: df = df[df.target == self.target].reset_index(drop=True)
         return df
 

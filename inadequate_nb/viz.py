@@ -9,7 +9,7 @@ import numpy as np, pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 import tomllib
-from .core import atomic_write, atomic_write_text, paper_notebooks_dir, current_table
+from .core import atomic_write, atomic_write_text, paper_notebooks_dir, read_table_file
 from .statistics import best_checkpoint
 
 # %% auto #0
@@ -25,7 +25,7 @@ def read_table(out_dir:str|Path, # the run folder
     "One table of a run, for one target or all."
     p = Path(out_dir)/f'{name}.csv'
     if not p.is_file(): raise FileNotFoundError(f'{p} not found: it is written by the analysis that makes the {name!r} table; add that analysis to the experiment and run it again')
-    try: df = current_table(pd.read_csv(p), name)  # a table written with old names of modes: today's
+    try: df = read_table_file(p)  # a table written with old names of modes: today's
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e: raise ValueError(f'{p} is damaged ({type(e).__name__}): delete it and run the same command again') from None
     if target and 'target' in df:
         if target not in set(df.target): raise ValueError(f"{p} has no rows for the target {target!r}; its targets: {', '.join(map(str, sorted(df.target.unique())))}")

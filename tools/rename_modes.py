@@ -24,11 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from inadequate_nb.core import RENAMED, MODE_SPELLINGS, RENAMED_COLUMNS, NAMED_FIELDS, current_column, atomic_write_text  # noqa: E402
+from inadequate_nb.core import RENAMED, OLD_FE_MODES, RENAMED_COLUMNS, NAMED_FIELDS, renamed_in, current_column, atomic_write_text  # noqa: E402
 
 TEXT = {'.csv', '.md', '.ipynb', '.toml', '.json', '.txt'}
-FE_MODES = ('fe_paper', 'fe_converged')
-MODES = re.compile(r'(?<![A-Za-z0-9])(' + '|'.join(FE_MODES) + r')(?![A-Za-z0-9])')
+MODES = re.compile(r'(?<![A-Za-z0-9])(' + '|'.join(OLD_FE_MODES) + r')(?![A-Za-z0-9])')
 PROTOCOL_LINE = re.compile(r'^(\s*fe_protocols?\s*=\s*)(.*)$', re.M)  # an experiment file's probes
 PROTOCOL_JSON = re.compile(r'("{1,2}protocol"{1,2}:\s*"{1,2})(paper|converged)(?=")')  # a stored key's, inside a cell
 MD_CELL = re.compile(r'(?<=\| )(frozen|tuned)(?= \|)')
@@ -55,7 +54,8 @@ def renamed_csv(s:str, c:_Count, spellings:bool=True, name:str='') -> str:
     for r in rows[1:]:
         new = []
         for i, v in enumerate(r):
-            m = (RENAMED | MODE_SPELLINGS) if named.get(i) == 'mode' and spellings else RENAMED if i in named else {}
+            f = named.get(i)  # a figure's `mode` column keeps FE and FT (spellings=False)
+            m = {} if f is None else RENAMED if f == 'mode' and not spellings else renamed_in(f)
             if v in m: c.n += 1; v = m[v]
             new.append(_words(v, c))
         out.append(new)
