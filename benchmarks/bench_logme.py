@@ -1,6 +1,8 @@
 #!/usr/bin/env python
 """Time `inadequate_nb.scores.logme` against a straightforward per-class NumPy reference and against its floor (one Gram
-matrix and one eigendecomposition of it), and check that ours and the reference agree.
+matrix and one eigendecomposition of it), and check that ours and the reference agree. Ours can run under that
+floor: it reduces the Gram matrix to tridiagonal form and rotates only the label vectors, never forming the
+eigenvectors (`scores._eig_coordinates`).
 
 The reference decomposes the features the way the widely used LogME implementation does (an SVD of F^T F and
 U = F V / sigma when N > D, a thin SVD of F otherwise) and then runs the fixed point class by class in a Python
@@ -85,7 +87,7 @@ def main():
     p.add_argument('--ref-classes', type=int, default=None, help='run the reference loop on only this many classes and extrapolate its loop time linearly (default: all)')
     p.add_argument('--small-n', type=int, default=1000, help='samples of the N < D case')
     p.add_argument('--brute-classes', type=int, default=3, help='classes checked against the D x D brute force in the N < D case')
-    p.add_argument('--repeats', type=int, default=1, help='time ours as the best of this many runs')
+    p.add_argument('--repeats', type=int, default=1, help='time ours, the reference and the floor each as the best of this many runs')
     p.add_argument('--tol', type=float, default=1e-10, help='convergence tolerance on the log evidence per sample (both implementations)')
     p.add_argument('--max-iter', type=int, default=10_000)
     p.add_argument('--seed', type=int, default=0)
@@ -103,9 +105,9 @@ def main():
     print(f'== big case: N={a.n}, D={a.d}, C={C}, float32 features (computed in float64) ==')
     F, y = make_features(a.n, a.d, C, a.seed)
     t_ours, fit = timed(lambda: logme_fit(F, y, a.tol, a.max_iter), a.repeats)
-    print(f'ours      (one eigendecomposition, vectorised fixed point): {t_ours:7.2f} s  '
+    print(f'ours      (tridiagonal reduction, no eigenvectors formed) : {t_ours:7.2f} s  '
           f'[{fit.n_iter} iterations, score {fit.evidence.mean() / a.n:.10f}]')
-    evs, t_dec, t_loop = reference_logme(F, y, ref_classes, a.tol, a.max_iter)
+    evs, t_dec, t_loop = min((reference_logme(F, y, ref_classes, a.tol, a.max_iter) for _ in range(a.repeats)), key=lambda r: r[1] + r[2])
     t_loop_all = t_loop * C / len(ref_classes)
     note = '' if len(ref_classes) == C else f'  (loop timed on {len(ref_classes)} classes, extrapolated linearly to {C})'
     print(f'reference (SVD of F^T F, per-class loop):                  {t_dec + t_loop_all:7.2f} s  '

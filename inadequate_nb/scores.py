@@ -64,13 +64,36 @@ def _as_probs(source_probs, # (N, Cs) source-head softmax outputs
     return p / p.sum(1, keepdims=True)
 
 # %% ../nbs/04b_scores.ipynb #c014
+def _eig_coordinates(G:np.ndarray, # (n, n) symmetric float64 matrix
+                     B:np.ndarray, # (n, C) vectors to express in its eigenvectors
+                     block:int=64, # Householder reflections applied to `B` at once
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    "Eigenvalues `s` (n,) of `G`, ascending, and `V^T B` (n, C) for its eigenvectors `V`, without forming `V`."
+    from scipy.linalg import lapack
+    n = len(G)
+    if n == 1: return G[0].copy(), B.astype(np.float64, copy=True)
+    A, d, e, tau, info = lapack.dsytrd(G, lower=1, lwork=int(lapack.dsytrd_lwork(n, lower=1)[0]))  # G = Q T Q^T
+    if info: raise np.linalg.LinAlgError(f'dsytrd failed (info {info})')
+    W = np.array(B, dtype=np.float64, order='C')  # Q^T B = H_{n-2} ... H_0 B, with H_i = I - tau_i v_i v_i^T
+    for j0 in range(0, n - 1, block):  # a block of k reflections at once: H_j0 ... H_{j0+k-1} = I - V T V^T (LAPACK's dlarft)
+        k, r0 = min(block, n - 1 - j0), j0 + 1
+        V = np.tril(A[r0:, j0:j0+k], -1); V[np.arange(k), np.arange(k)] = 1.  # v_i: 1 at row i + 1, then A[i+2:, i]
+        T = np.zeros((k, k))
+        for j in range(k):
+            T[j, j] = tau[j0+j]
+            if j: T[:j, j] = -tau[j0+j] * (T[:j, :j] @ (V[:, :j].T @ V[:, j]))
+        W[r0:] -= V @ (T.T @ (V.T @ W[r0:]))  # the block's product, transposed, applied to the rows it touches
+    s, Z, info = lapack.dstevd(d, e, compute_v=1)  # T = Z diag(s) Z^T, so V = Q Z
+    if info: raise np.linalg.LinAlgError(f'dstevd failed (info {info})')
+    return s, Z.T @ W
+
 def _logme_spectrum(F:np.ndarray, # (N, D) float64 features
                     Y:np.ndarray, # (N, C) float64 one-hot labels
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Eigenvalues `s` (r,) of the Gram matrix, squared coordinates `z2` (r, C) of the labels, out-of-span residual (C,)."
     N, D = F.shape
-    if N < D: s, U = np.linalg.eigh(F @ F.T); z2 = (U.T @ Y)**2
-    else: s, V = np.linalg.eigh(F.T @ F); w2 = (V.T @ (F.T @ Y))**2 # w_i = sqrt(s_i) z_i
+    if N < D: s, z = _eig_coordinates(F @ F.T, Y); z2 = z**2
+    else: s, w = _eig_coordinates(F.T @ F, F.T @ Y); w2 = w**2 # w_i = sqrt(s_i) z_i
     s = np.clip(s, 0, None)
     zero = s <= max(N, D) * np.finfo(np.float64).eps * s.max(initial=0)
     s[zero] = 0
