@@ -89,11 +89,12 @@ def _eig_coordinates(G:np.ndarray, # (n, n) symmetric float64 matrix
 
 def _logme_spectrum(F:np.ndarray, # (N, D) float64 features
                     Y:np.ndarray, # (N, C) float64 one-hot labels
+                    F_gram:np.ndarray|None=None, # the features the Gram matrix is computed from (float32 ones: a float32 product); default `F`
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Eigenvalues `s` (r,) of the Gram matrix, squared coordinates `z2` (r, C) of the labels, out-of-span residual (C,)."
-    N, D = F.shape
-    if N < D: s, z = _eig_coordinates(F @ F.T, Y); z2 = z**2
-    else: s, w = _eig_coordinates(F.T @ F, F.T @ Y); w2 = w**2 # w_i = sqrt(s_i) z_i
+    N, D = F.shape; Fg = F if F_gram is None else F_gram
+    if N < D: s, z = _eig_coordinates((Fg @ Fg.T).astype(np.float64), Y); z2 = z**2
+    else: s, w = _eig_coordinates((Fg.T @ Fg).astype(np.float64), F.T @ Y); w2 = w**2 # w_i = sqrt(s_i) z_i
     s = np.clip(s, 0, None)
     zero = s <= max(N, D) * np.finfo(np.float64).eps * s.max(initial=0)
     s[zero] = 0
@@ -129,9 +130,10 @@ def logme_fit(features, # (N, D) features
               tol:float=1e-10, # stop a class when its log evidence per sample changes by less than this
               max_iter:int=10_000, # warn if some class has not converged by then
              ) -> LogMEFit:
-    "Maximise the LogME evidence of every class at once, from one eigendecomposition."
+    "Maximise the LogME evidence of every class at once, from one eigendecomposition (float32 features: of a float32 Gram matrix)."
     F = _as_features(features); y, C = _as_labels(labels, len(F)); N, D = F.shape
-    s, z2, out = _logme_spectrum(F, np.eye(C)[y])
+    x = _numpy(features)  # float32 features: a float32 Gram matrix (their own precision), everything after it in float64
+    s, z2, out = _logme_spectrum(F, np.eye(C)[y], x if x.dtype == np.float32 else None)
     alpha, beta, evidence, active = np.ones(C), np.ones(C), np.full(C, -np.inf), np.ones(C, bool)
     for it in range(1, max_iter + 1):
         idx = np.flatnonzero(active)
