@@ -12,7 +12,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 from .core import config_hash, seed_everything
 from .data import ImageData, augment_batch
-from .models import build_model, channel_stats
+from .models import build_model, channel_stats, training_layout
 from .pretrain import PretrainConfig, learning_rate
 from .trajectory import Trajectory, TrajectoryWriter
 from .datasets import FileList, ImageFileDataset, eval_transform, train_transform
@@ -163,7 +163,7 @@ def sharded_accuracy(model:nn.Module, # the network (not the DDP wrapper)
     else: batches = torch.utils.data.DataLoader(ImageFileDataset(data.subset(idx), eval_transform(size)), batch_size, num_workers=workers)
     for x, y in batches:
         with torch.autocast(device.type, torch.bfloat16, enabled=amp and device.type == 'cuda'):
-            pred = model(x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)).argmax(1).cpu()
+            pred = model(x.to(device, non_blocking=True).contiguous(memory_format=training_layout(model))).argmax(1).cpu()
         counts += torch.tensor([(pred == y).sum().item(), len(y)], dtype=torch.float64, device=device)
     if world > 1: dist.all_reduce(counts)
     model.train()
@@ -213,7 +213,9 @@ def distributed_pretrain(config:DistributedConfig, # the recipe (`batch_size` gl
     writer.manifest['training'] = dict(world_size=world, backend=dist.get_backend() if world > 1 else None, device=dev.type,
                                        amp=config.amp and dev.type == 'cuda', peak_lr=peak_lr(config))
     g = seed_everything(config.seed)  # the same stream on every rank: same initial weights, batches, augmentation
-    net = build_model(config.arch, len(classes), **arch_kwargs).to(dev, memory_format=torch.channels_last)
+    net = build_model(config.arch, len(classes), **arch_kwargs)
+    layout = training_layout(net)  # channels-last, except where the CPU's 1x1 strided kernel is wrong (or, on AVX2 CPUs, never returns)
+    net = net.to(dev, memory_format=layout)
     if config.sync_bn and world > 1 and dev.type == 'cuda': net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
     model = nn.parallel.DistributedDataParallel(net, device_ids=[dev.index] if dev.type == 'cuda' else None) if world > 1 else net
     opt = _optimizer(net, config)
@@ -236,7 +238,7 @@ def distributed_pretrain(config:DistributedConfig, # the recipe (`batch_size` gl
         losses = torch.zeros(steps, device=dev)
         for i, (x, y) in enumerate(batches):
             if i == steps: break
-            x, y = x.to(dev, non_blocking=True).contiguous(memory_format=torch.channels_last), y.to(dev, non_blocking=True)
+            x, y = x.to(dev, non_blocking=True).contiguous(memory_format=layout), y.to(dev, non_blocking=True)
             target = y
             if config.mixup or config.cutmix: x, target = mix_batch(x, y, len(classes), config, g)
             for group in opt.param_groups: group['lr'] = scheduled_lr(epoch*steps + i, steps, config)
