@@ -196,13 +196,13 @@ def feature_components(features, # (N, D) features of one checkpoint on one subs
                        shuffle_seed:int|None=None, # batches of a permutation seeded with it (None: consecutive rows)
                        names:list|None=None, # which of COMPONENTS (default: all)
                       ) -> dict[str, np.ndarray]:
-    "The features and their spectral parts (the spectral analysis's batched split, raw and centred), by name, in float64."
+    "The features (as given) and their spectral parts (the spectral analysis's batched split, raw and centred, in float64), by name."
     F = torch.as_tensor(_as_features(features))
     names = list(COMPONENTS) if names is None else list(names)
     if unknown := [n for n in names if n not in COMPONENTS]: raise ValueError(f'unknown components {unknown}; choose from {list(COMPONENTS)}')
     splits, out = {}, {}
     for n in names:
-        if COMPONENTS[n] is None: out[n] = F.numpy(); continue
+        if COMPONENTS[n] is None: out[n] = _numpy(features); continue  # as given: its scores are the assess analysis's (LogME's Gram takes their precision)
         part, centre = COMPONENTS[n]
         if centre not in splits: splits[centre] = batched_spectral_split(F, batch_size, threshold, centre, shuffle_seed=shuffle_seed)
         out[n] = getattr(splits[centre], part).numpy()
