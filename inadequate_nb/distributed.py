@@ -161,9 +161,10 @@ def sharded_accuracy(model:nn.Module, # the network (not the DDP wrapper)
     if isinstance(data, ImageData):
         batches = ((data.images[idx[i:i + batch_size]], data.labels[idx[i:i + batch_size]]) for i in range(0, len(idx), batch_size))
     else: batches = torch.utils.data.DataLoader(ImageFileDataset(data.subset(idx), eval_transform(size)), batch_size, num_workers=workers)
+    layout = training_layout(model)
     for x, y in batches:
         with torch.autocast(device.type, torch.bfloat16, enabled=amp and device.type == 'cuda'):
-            pred = model(x.to(device, non_blocking=True).contiguous(memory_format=training_layout(model))).argmax(1).cpu()
+            pred = model(x.to(device, non_blocking=True).contiguous(memory_format=layout)).argmax(1).cpu()
         counts += torch.tensor([(pred == y).sum().item(), len(y)], dtype=torch.float64, device=device)
     if world > 1: dist.all_reduce(counts)
     model.train()
