@@ -138,7 +138,7 @@ def tiny_ctx(tmp_path_factory):
 def test_analyses_refuse_bad_options(tiny_ctx):
     with pytest.raises(ValueError, match='fewer than the 400 shots asked for'):
         imprinting_analysis(tiny_ctx, shots=[1, 400])
-    with pytest.raises(ValueError, match="imprinting modes must be 'fe' \(frozen features\) or 'ft'"):
+    with pytest.raises(ValueError, match=r"imprinting modes must be 'fe' \(frozen features\) or 'ft'"):
         imprinting_analysis(tiny_ctx, modes=['finetuned'])
     with pytest.raises(ValueError, match='at least one base and one novel'):
         imprinting_analysis(tiny_ctx, n_base=10)
