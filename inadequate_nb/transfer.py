@@ -21,7 +21,7 @@ from .probes import check_labelled, train_softmax_classifier, accuracy, logistic
 
 # %% auto #0
 __all__ = ['FE_PROTOCOLS', 'FT_TOGETHER_RTOL', 'RESULT_COLUMNS', 'ANALYSES', 'FeatureCache', 'fe_accuracy', 'FineTuneConfig',
-           'with_target_head', 'fine_tune', 'whole_network_sgd', 'train_whole_network', 'StackedLinear',
+           'with_target_head', 'fine_tune', 'whole_network_sgd', 'train_steps', 'train_whole_network', 'StackedLinear',
            'stack_networks', 'unstack_networks', 'fine_tune_together', 'fine_tune_groups', 'fine_tune_group',
            'ResultStore', 'tidy_table', 'results_frame', 'drawn_training_images', 'TransferConfig', 'validation_split',
            'SweepInputs', 'transfer_job', 'transfer_sweep', 'Analysis', 'register_analysis', 'AnalysisContext',
@@ -128,6 +128,24 @@ def whole_network_sgd(params:list[tuple], # (parameter, decayed?) pairs: weight 
                             {'params': [p for p, d in params if not d], 'weight_decay': 0}], lr=lr, momentum=0.9, nesterov=True)
 
 # %% ../nbs/05_transfer.ipynb #c013
+def train_steps(model:nn.Module, # the network to train in place
+                decayed:list[tuple], # its (parameter, decayed?) pairs, as `whole_network_sgd` takes them
+                batches:Callable, # batches(epoch) -> that epoch's (inputs, labels), each drawn when it is asked for
+                loss:Callable, # loss(outputs, labels) -> the scalar that a step minimises
+                epochs:int, steps:int, # epochs, and steps an epoch (the schedule's length)
+                lr:float, weight_decay:float, # peak learning rate; weight decay of the decayed parameters
+               ) -> nn.Module:
+    "`whole_network_sgd` over `batches` under the cosine schedule of pre-training, `model` in train mode."
+    opt = whole_network_sgd(decayed, lr, weight_decay)
+    sched = PretrainConfig(epochs=max(1, epochs), save_epochs=[], lr=lr)
+    model.train()
+    for epoch in range(epochs):
+        for i, (x, y) in enumerate(batches(epoch)):
+            for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
+            step_loss = loss(model(x), y)
+            opt.zero_grad(set_to_none=True); step_loss.backward(); opt.step()
+    return model
+
 def train_whole_network(model:nn.Module, # the network to train in place (its head included)
                         train:ImageData, # training images, in the model's geometry
                         epochs:int, lr:float, batch_size:int, weight_decay:float, # the recipe
@@ -137,20 +155,16 @@ def train_whole_network(model:nn.Module, # the network to train in place (its he
                        ) -> nn.Module:
     "Train all of `model` with cross-entropy on `train`; return it in eval mode."
     model.to(memory_format=torch.contiguous_format)  # see the note on layouts above
-    opt = whole_network_sgd([(p, p.ndim > 1) for p in model.parameters()], lr, weight_decay)
     bs = min(batch_size, len(train)); steps = len(train)//bs
-    sched = PretrainConfig(epochs=max(1, epochs), save_epochs=[], lr=lr)
     images, labels = train.images.to(device), train.labels.to(device)
-    model.train()
-    for epoch in range(epochs):
-        perm = torch.randperm(len(train), generator=generator)
+    def batches(epoch):
+        perm = torch.randperm(len(train), generator=generator)  # an epoch's order, then each step's augmentation
         for i in range(steps):
             idx = to_device(perm[i*bs:(i + 1)*bs], device)
-            x = augment_batch(images[idx], generator, crop_pad, flip)
-            for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
-            loss = F.cross_entropy(model(x), labels[idx])
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return model.eval()
+            yield augment_batch(images[idx], generator, crop_pad, flip), labels[idx]
+    decayed = [(p, p.ndim > 1) for p in model.parameters()]
+    return train_steps(model, decayed, batches, F.cross_entropy, epochs, steps, lr, weight_decay).eval()
+
 
 # %% ../nbs/05_transfer.ipynb #c013b
 class StackedLinear(nn.Module):
@@ -222,22 +236,19 @@ def fine_tune_together(models:list[nn.Module], # pre-trained networks of one arc
     except TypeError: return [fine_tune(m, t, config, s, device) for m, t, s in zip(models, trains, seeds)]
     stacked = stacked.to(device)  # the default layout, as train_whole_network's
     shapes = dict(nets[0].named_parameters())
-    opt = whole_network_sgd([(p, shapes[n].ndim > 1) for n, p in stacked.named_parameters()], config.lr, config.weight_decay)
     n, C = len(trains[0]), trains[0].num_classes; bs = min(config.batch_size, n); steps = n//bs
-    sched = PretrainConfig(epochs=max(1, config.epochs), save_epochs=[], lr=config.lr)
     images, labels = [t.images.to(device) for t in trains], [t.labels.to(device) for t in trains]
-    stacked.train()
-    for epoch in range(config.epochs):
-        perms = [torch.randperm(n, generator=g) for g in gens]
+    def batches(epoch):
+        perms = [torch.randperm(n, generator=g) for g in gens]  # as train_whole_network draws them, network by network
         for i in range(steps):
             idx = [to_device(p[i*bs:(i + 1)*bs], device) for p in perms]
             x = torch.cat([augment_batch(im[j], g, config.crop_pad, config.flip) for im, j, g in zip(images, idx, gens)], 1)
-            y = torch.stack([lab[j] for lab, j in zip(labels, idx)], 1) # (B, K)
-            for group in opt.param_groups: group['lr'] = learning_rate(epoch*steps + i, steps, sched)
-            out = stacked(x) # (B, K, C)
-            loss = F.cross_entropy(out.reshape(-1, C), y.reshape(-1), reduction='sum')/bs  # each network's mean loss, summed
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            yield x, torch.stack([lab[j] for lab, j in zip(labels, idx)], 1) # (B, K)
+    loss = lambda out, y: F.cross_entropy(out.reshape(-1, C), y.reshape(-1), reduction='sum')/bs  # (B, K, C): each network's mean loss, summed
+    decayed = [(p, shapes[name].ndim > 1) for name, p in stacked.named_parameters()]
+    train_steps(stacked, decayed, batches, loss, config.epochs, steps, config.lr, config.weight_decay)
     return [m.to(device).eval() for m in unstack_networks(stacked.cpu(), nets)]
+
 
 # %% ../nbs/05_transfer.ipynb #c013m
 FT_TOGETHER_RTOL = 1e-9 # float64: largest difference of a tensor, together vs one at a time, over its largest value
