@@ -165,7 +165,6 @@ def train_whole_network(model:nn.Module, # the network to train in place (its he
     decayed = [(p, p.ndim > 1) for p in model.parameters()]
     return train_steps(model, decayed, batches, F.cross_entropy, epochs, steps, lr, weight_decay).eval()
 
-
 # %% ../nbs/05_transfer.ipynb #c013b
 class StackedLinear(nn.Module):
     "K linear layers at once: K networks' features side by side, (B, K*D), to their K outputs, (B, K, C)."
@@ -248,7 +247,6 @@ def fine_tune_together(models:list[nn.Module], # pre-trained networks of one arc
     decayed = [(p, shapes[name].ndim > 1) for name, p in stacked.named_parameters()]
     train_steps(stacked, decayed, batches, loss, config.epochs, steps, config.lr, config.weight_decay)
     return [m.to(device).eval() for m in unstack_networks(stacked.cpu(), nets)]
-
 
 # %% ../nbs/05_transfer.ipynb #c013m
 FT_TOGETHER_RTOL = 1e-9 # float64: largest difference of a tensor, together vs one at a time, over its largest value
